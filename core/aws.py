@@ -1,0 +1,40 @@
+"""boto3 clients, created lazily so a cold start pays only for the services the first request uses.
+
+Endpoints come from the standard `AWS_ENDPOINT_URL*` variables, so the same code talks to AWS or to
+the local AWS with no branches here.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
+
+
+class Clients:
+    def __init__(self, region: str, session: boto3.Session | None = None) -> None:
+        self._region = region
+        self._session = session or boto3.Session(region_name=region)
+
+    def _client(self, service: str) -> Any:
+        return self._session.client(service, region_name=self._region, config=_CONFIG)  # type: ignore[call-overload]
+
+    @cached_property
+    def dynamodb(self) -> Any:
+        return self._client("dynamodb")
+
+    @cached_property
+    def ivs(self) -> Any:
+        return self._client("ivs")
+
+    @cached_property
+    def secretsmanager(self) -> Any:
+        return self._client("secretsmanager")
+
+    @cached_property
+    def cognito(self) -> Any:
+        return self._client("cognito-idp")

@@ -1,0 +1,154 @@
+"""Follows: one item per (follower, channel), ordered for `following` by a maintained sort key."""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+from core import table as t
+from core.accounts import Accounts
+from core.channels import Page
+from core.errors import Conflict, NotFound, ValidationError
+from core.models import AccountItem, FollowItem, follow_order
+from core.pagination import PageTokens
+from core.paging import page_size
+from core.store import Table, cancellation_codes
+from core.timefmt import now_iso
+
+# A follow re-reads the channel and retries when the channel's live state changes under it.
+FOLLOW_ATTEMPTS = 3
+
+
+class Follows:
+    def __init__(self, table: Table, accounts: Accounts, tokens: PageTokens) -> None:
+        self._table = table
+        self._accounts = accounts
+        self._tokens = tokens
+
+    def _target(self, follower_sub: str, username: str) -> AccountItem:
+        target = self._accounts.by_username(username)
+        if target is None or target.channel_id is None:
+            raise NotFound(f"no channel named '{username}'")
+        if target.sub == follower_sub:
+            raise ValidationError("username", "you cannot follow or unfollow your own channel")
+        return target
+
+    def follow(self, follower_sub: str, username: str) -> AccountItem:
+        """Follow a channel; following it again changes nothing. Returns the channel as it is now."""
+        for _ in range(FOLLOW_ATTEMPTS):
+            target = self._target(follower_sub, username)
+            assert target.channel_id is not None
+            followed_at = now_iso()
+            item = FollowItem(
+                follower_sub=follower_sub,
+                channel_id=target.channel_id,
+                owner_sub=target.sub,
+                followed_at=followed_at,
+                follow_order=follow_order(target.live_since, followed_at),
+            )
+            owner_key = {"PK": {"S": t.user_pk(target.sub)}, "SK": {"S": t.ACCOUNT_SK}}
+            # The sort key copies the channel's live state, so the write is conditional on that state
+            # being what we read (a concurrent go-live re-ranks only follows that already exist).
+            live_condition = (
+                ("liveSince = :since", {":since": {"S": target.live_since}})
+                if target.live_since
+                else ("attribute_not_exists(liveSince)", {})
+            )
+            try:
+                self._table.transact(
+                    [
+                        {
+                            "Put": {
+                                "TableName": self._table.name,
+                                "Item": item.to_item(),
+                                "ConditionExpression": "attribute_not_exists(PK)",
+                            }
+                        },
+                        {
+                            "Update": {
+                                "TableName": self._table.name,
+                                "Key": owner_key,
+                                "UpdateExpression": "ADD followerCount :one",
+                                "ConditionExpression": f"#status = :ready AND {live_condition[0]}",
+                                "ExpressionAttributeNames": {"#status": "status"},
+                                "ExpressionAttributeValues": {
+                                    ":one": {"N": "1"},
+                                    ":ready": {"S": "READY"},
+                                    **live_condition[1],
+                                },
+                            }
+                        },
+                    ]
+                )
+            except ClientError as exc:
+                codes = cancellation_codes(exc)
+                if codes and codes[0] == "ConditionalCheckFailed":
+                    return target  # already following: idempotent
+                if len(codes) == 2 and codes[1] == "ConditionalCheckFailed":
+                    continue  # the channel changed (went live/offline, or was deleted): re-read
+                raise
+            return target.model_copy(update={"follower_count": target.follower_count + 1})
+        raise Conflict("the channel changed while following it; try again")
+
+    def unfollow(self, follower_sub: str, username: str) -> AccountItem:
+        """Stop following a channel; unfollowing a channel you do not follow changes nothing."""
+        target = self._target(follower_sub, username)
+        assert target.channel_id is not None
+        try:
+            self._table.transact(
+                [
+                    {
+                        "Delete": {
+                            "TableName": self._table.name,
+                            "Key": {
+                                "PK": {"S": t.user_pk(follower_sub)},
+                                "SK": {"S": t.follow_sk(target.channel_id)},
+                            },
+                            "ConditionExpression": "attribute_exists(PK)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table.name,
+                            "Key": {"PK": {"S": t.user_pk(target.sub)}, "SK": {"S": t.ACCOUNT_SK}},
+                            "UpdateExpression": "ADD followerCount :minus",
+                            "ConditionExpression": "attribute_exists(PK)",
+                            "ExpressionAttributeValues": {":minus": {"N": "-1"}},
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            codes = cancellation_codes(exc)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                return target  # was not following: idempotent
+            raise
+        return target.model_copy(update={"follower_count": max(target.follower_count - 1, 0)})
+
+    def following(self, follower_sub: str, limit: int | None, next_token: str | None) -> Page:
+        """Followed channels, live first (newest start) then offline (newest follow): one Query of the
+        `following` index and one BatchGetItem of the channels, whatever the number of follows."""
+        size = page_size(limit)
+        scope = f"following:{follower_sub}"
+        start = self._tokens.decode(scope, next_token)
+        follows, last = self._table.query(
+            IndexName=t.FOLLOWING.name,
+            KeyConditionExpression="PK = :me",
+            ExpressionAttributeValues={":me": {"S": t.user_pk(follower_sub)}},
+            ScanIndexForward=False,
+            Limit=size,
+            **({"ExclusiveStartKey": start} if start else {}),
+        )
+        owners = [f["ownerSub"]["S"] for f in follows]
+        keys = [{"PK": {"S": t.user_pk(sub)}, "SK": {"S": t.ACCOUNT_SK}} for sub in dict.fromkeys(owners)]
+        by_sub = {a.sub: a for a in (AccountItem.from_item(i) for i in self._table.batch_get(keys))}
+        items = [by_sub[sub] for sub in owners if sub in by_sub and by_sub[sub].ready]
+        return Page(items, self._tokens.encode(scope, last))
+
+    def is_following(self, follower_sub: str, channel_ids: list[str]) -> dict[str, bool]:
+        """Which of these channels the follower follows: one BatchGetItem for up to 100 channels."""
+        unique = list(dict.fromkeys(channel_ids))
+        found: set[str] = set()
+        for i in range(0, len(unique), 100):
+            keys = [{"PK": {"S": t.user_pk(follower_sub)}, "SK": {"S": t.follow_sk(c)}} for c in unique[i : i + 100]]
+            found.update(item["SK"]["S"].removeprefix(t.FOLLOW_PREFIX) for item in self._table.batch_get(keys))
+        return {c: c in found for c in unique}

@@ -1,0 +1,102 @@
+"""The single DynamoDB table: its keys and indexes, written once.
+
+CDK (`infra/`) and the local bootstrap (`emulator/`) both build the table from `TABLE`; core reads
+index and attribute names from here. Item layout (see docs/architecture.md for the access patterns):
+
+| item        | PK              | SK                 | index attributes                                    |
+|-------------|-----------------|--------------------|-----------------------------------------------------|
+| account     | USER#<sub>      | ACCOUNT            | usernameKey (byUsername), channelId (byChannel),     |
+|             |                 |                    | liveKey + liveSince while live (live, sparse)       |
+| username    | USERNAME#<name> | USERNAME           | – (case-insensitive uniqueness)                      |
+| follow      | USER#<follower> | FOLLOW#<channelId> | channelId (byChannel: followers of a channel),       |
+|             |                 |                    | followOrder (following: live first, then by follow) |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Projection = Literal["ALL", "KEYS_ONLY", "INCLUDE"]
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition_key: str
+    sort_key: str | None = None
+    projection: Projection = "ALL"
+    non_key_attributes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableDefinition:
+    partition_key: str
+    sort_key: str
+    indexes: tuple[Index, ...] = field(default_factory=tuple)
+
+    def attribute_names(self) -> list[str]:
+        """Every key attribute (all strings), in a stable order."""
+        names = [self.partition_key, self.sort_key]
+        for index in self.indexes:
+            for name in (index.partition_key, index.sort_key):
+                if name and name not in names:
+                    names.append(name)
+        return names
+
+    def create_table_kwargs(self, table_name: str) -> dict[str, Any]:
+        """Arguments for DynamoDB CreateTable (what the local bootstrap calls)."""
+        gsis = []
+        for index in self.indexes:
+            key_schema = [{"AttributeName": index.partition_key, "KeyType": "HASH"}]
+            if index.sort_key:
+                key_schema.append({"AttributeName": index.sort_key, "KeyType": "RANGE"})
+            projection: dict[str, Any] = {"ProjectionType": index.projection}
+            if index.projection == "INCLUDE":
+                projection["NonKeyAttributes"] = list(index.non_key_attributes)
+            gsis.append({"IndexName": index.name, "KeySchema": key_schema, "Projection": projection})
+        return {
+            "TableName": table_name,
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"} for n in self.attribute_names()],
+            "KeySchema": [
+                {"AttributeName": self.partition_key, "KeyType": "HASH"},
+                {"AttributeName": self.sort_key, "KeyType": "RANGE"},
+            ],
+            "GlobalSecondaryIndexes": gsis,
+        }
+
+
+BY_USERNAME = Index("byUsername", partition_key="usernameKey")
+BY_CHANNEL = Index("byChannel", partition_key="channelId", sort_key="SK")
+LIVE = Index("live", partition_key="liveKey", sort_key="liveSince")
+FOLLOWING = Index(
+    "following",
+    partition_key="PK",
+    sort_key="followOrder",
+    projection="INCLUDE",
+    non_key_attributes=("channelId", "ownerSub", "followedAt"),
+)
+
+TABLE = TableDefinition(partition_key="PK", sort_key="SK", indexes=(BY_USERNAME, BY_CHANNEL, LIVE, FOLLOWING))
+
+# The single partition of the sparse live index. One partition serves thousands of live channels;
+# shard it (LIVE#0..n) when a directory outgrows one partition's throughput.
+LIVE_PARTITION = "LIVE"
+
+
+def user_pk(sub: str) -> str:
+    return f"USER#{sub}"
+
+
+def username_pk(username: str) -> str:
+    return f"USERNAME#{username.lower()}"
+
+
+ACCOUNT_SK = "ACCOUNT"
+USERNAME_SK = "USERNAME"
+FOLLOW_PREFIX = "FOLLOW#"
+
+
+def follow_sk(channel_id: str) -> str:
+    return f"{FOLLOW_PREFIX}{channel_id}"

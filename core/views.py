@@ -1,0 +1,49 @@
+"""The JSON shapes resolvers return: field names are the GraphQL schema's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.models import AccountItem
+
+
+def channel_json(item: AccountItem, *, viewer_is_following: bool | None = None) -> dict[str, Any]:
+    """A `Channel`. `viewerIsFollowing` is included only when the caller already knows it, so the
+    batch resolver can skip its DynamoDB read (for example in `following`, where it is always true)."""
+    data: dict[str, Any] = {
+        "id": item.channel_id,
+        "username": item.username,
+        "avatar": item.avatar,
+        "color": item.color,
+        "avatarUrl": item.avatar_url,
+        "bannerUrl": item.banner_url,
+        "playbackUrl": None if item.is_private else item.playback_url,
+        "isLive": item.live_since is not None,
+        "liveSince": item.live_since,
+        "isPrivate": item.is_private,
+        "followerCount": max(item.follower_count, 0),
+    }
+    if viewer_is_following is not None:
+        data["viewerIsFollowing"] = viewer_is_following
+    return data
+
+
+def account_json(item: AccountItem) -> dict[str, Any]:
+    """An `Account`: the owner's view, with the secrets needed to go live."""
+    return {
+        "id": item.sub,
+        "username": item.username,
+        "email": item.email,
+        "channel": channel_json(item),
+        "ingestEndpoint": item.ingest_endpoint,
+        "ingestServerUrl": f"rtmps://{item.ingest_endpoint}:443/app/" if item.ingest_endpoint else None,
+        "streamKey": item.stream_key_value,
+        "channelType": item.channel_type.value,
+        "latencyMode": item.latency_mode.value,
+        "isPrivate": item.is_private,
+        "createdAt": item.created_at,
+    }
+
+
+def page_json(items: list[dict[str, Any]], next_token: str | None) -> dict[str, Any]:
+    return {"items": items, "nextToken": next_token}

@@ -1,0 +1,1 @@
+"""The AppSync Lambda: `resolvers.app.handler`."""

@@ -1,0 +1,42 @@
+"""Per-container state and the caller, shared by the routers."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes.appsync_resolver_event import AppSyncResolverEvent
+
+from core.accounts import Caller
+from core.app import Core
+from core.errors import Unauthenticated
+from core.settings import Settings
+
+_core: Core | None = None
+
+
+def core() -> Core:
+    """Built on first use from the validated environment, then kept for the container's life."""
+    global _core  # noqa: PLW0603 - one composition root per Lambda container
+    if _core is None:
+        _core = Core(Settings.from_env(os.environ))
+    return _core
+
+
+def caller_sub(event: AppSyncResolverEvent) -> str | None:
+    """The Cognito sub of the caller, or None for API-key (anonymous) and IAM callers."""
+    identity: dict[str, Any] | None = event.get("identity")
+    if not identity or "sub" not in identity or "claims" not in identity:
+        return None
+    return str(identity["sub"])
+
+
+def caller(event: AppSyncResolverEvent) -> Caller:
+    """The signed-in Cognito user; fields that need one are @aws_cognito_user_pools only."""
+    identity: dict[str, Any] | None = event.get("identity")
+    sub = caller_sub(event)
+    if sub is None or identity is None:
+        raise Unauthenticated
+    claims: dict[str, Any] = identity.get("claims") or {}
+    username = identity.get("username") or claims.get("cognito:username") or claims.get("username") or sub
+    return Caller(sub=sub, username=str(username), email=claims.get("email"))
