@@ -128,9 +128,7 @@ class Accounts:
         tags = {"project": self._settings.project_tag, "stage": self._settings.stage, "ownerSub": caller.sub}
         channel = ivs.find_channel(name)
         if channel is None:
-            channel, key = ivs.create_channel(
-                name, self._settings.ivs_channel_type.value, LatencyMode.LOW.value, tags
-            )
+            channel, key = ivs.create_channel(name, self._settings.ivs_channel_type.value, LatencyMode.LOW.value, tags)
         else:
             key = ivs.stream_key(channel.arn)
         ready = AccountItem(
@@ -207,9 +205,7 @@ class Accounts:
             changes["color"] = color
         if avatar is not None:
             if avatar not in AVATARS:
-                raise ValidationError(
-                    "input.avatar", f"unknown avatar '{avatar}'; use one of {', '.join(AVATARS)}"
-                )
+                raise ValidationError("input.avatar", f"unknown avatar '{avatar}'; use one of {', '.join(AVATARS)}")
             changes["avatar"] = avatar
         if not changes:
             raise ValidationError("input", "give at least one of color or avatar")

@@ -16,12 +16,16 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeou
 
 
 class Clients:
-    def __init__(self, region: str, session: boto3.Session | None = None) -> None:
+    def __init__(self, region: str, session: boto3.Session | None = None, endpoint_url: str | None = None) -> None:
         self._region = region
         self._session = session or boto3.Session(region_name=region)
+        # None lets botocore read AWS_ENDPOINT_URL[_<SERVICE>] (how Lambdas reach the local AWS).
+        self._endpoint_url = endpoint_url
 
     def _client(self, service: str) -> Any:
-        return self._session.client(service, region_name=self._region, config=_CONFIG)  # type: ignore[call-overload]
+        return self._session.client(  # type: ignore[call-overload]
+            service, region_name=self._region, config=_CONFIG, endpoint_url=self._endpoint_url
+        )
 
     @cached_property
     def dynamodb(self) -> Any:

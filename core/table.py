@@ -7,7 +7,7 @@ index and attribute names from here. Item layout (see docs/architecture.md for t
 |-------------|-----------------|--------------------|-----------------------------------------------------|
 | account     | USER#<sub>      | ACCOUNT            | usernameKey (byUsername), channelId (byChannel),     |
 |             |                 |                    | liveKey + liveSince while live (live, sparse)       |
-| username    | USERNAME#<name> | USERNAME           | – (case-insensitive uniqueness)                      |
+| username    | USERNAME#<name> | USERNAME           | - (case-insensitive uniqueness)                      |
 | follow      | USER#<follower> | FOLLOW#<channelId> | channelId (byChannel: followers of a channel),       |
 |             |                 |                    | followOrder (following: live first, then by follow) |
 """

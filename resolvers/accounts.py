@@ -24,6 +24,6 @@ def create_resources() -> dict[str, Any]:
 
 
 @router.resolver(type_name="Mutation", field_name="updatePreferences")
-def update_preferences(input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002 - the contract's name
+def update_preferences(input: dict[str, Any]) -> dict[str, Any]:
     sub = caller(router.current_event).sub
     return account_json(core().accounts.update_preferences(sub, input.get("color"), input.get("avatar")))

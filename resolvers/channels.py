@@ -20,7 +20,7 @@ def channel(username: str) -> dict[str, Any] | None:
 
 
 @router.resolver(type_name="Query", field_name="liveChannels")
-def live_channels(limit: int | None = None, nextToken: str | None = None) -> dict[str, Any]:  # noqa: N803
+def live_channels(limit: int | None = None, nextToken: str | None = None) -> dict[str, Any]:
     page = core().channels.live(limit, nextToken)
     return page_json([channel_json(a) for a in page.items], page.next_token)
 

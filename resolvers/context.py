@@ -23,17 +23,17 @@ def core() -> Core:
     return _core
 
 
-def caller_sub(event: AppSyncResolverEvent) -> str | None:
+def caller_sub(event: AppSyncResolverEvent | None) -> str | None:
     """The Cognito sub of the caller, or None for API-key (anonymous) and IAM callers."""
-    identity: dict[str, Any] | None = event.get("identity")
+    identity: dict[str, Any] | None = event.get("identity") if event else None
     if not identity or "sub" not in identity or "claims" not in identity:
         return None
     return str(identity["sub"])
 
 
-def caller(event: AppSyncResolverEvent) -> Caller:
+def caller(event: AppSyncResolverEvent | None) -> Caller:
     """The signed-in Cognito user; fields that need one are @aws_cognito_user_pools only."""
-    identity: dict[str, Any] | None = event.get("identity")
+    identity: dict[str, Any] | None = event.get("identity") if event else None
     sub = caller_sub(event)
     if sub is None or identity is None:
         raise Unauthenticated

@@ -13,7 +13,7 @@ router = Router()
 
 
 @router.resolver(type_name="Query", field_name="following")
-def following(limit: int | None = None, nextToken: str | None = None) -> dict[str, Any]:  # noqa: N803
+def following(limit: int | None = None, nextToken: str | None = None) -> dict[str, Any]:
     page = core().follows.following(caller(router.current_event).sub, limit, nextToken)
     return page_json([channel_json(a, viewer_is_following=True) for a in page.items], page.next_token)
 

@@ -12,12 +12,13 @@ from functools import cache
 
 import strawberry
 from graphql import DirectiveDefinitionNode, DocumentNode, ScalarTypeDefinitionNode, parse, print_ast
+from strawberry.schema.config import StrawberryConfig
 
 from schema.lambdas import METADATA_KEY, LambdaResolver
 from schema.operations import Mutation, Query
-from schema.scalars import APPSYNC_SCALARS
+from schema.scalars import APPSYNC_SCALARS, SCALAR_MAP
 
-schema = strawberry.Schema(query=Query, mutation=Mutation)
+schema = strawberry.Schema(query=Query, mutation=Mutation, config=StrawberryConfig(scalar_map=SCALAR_MAP))
 
 
 @dataclass(frozen=True, order=True)

@@ -27,9 +27,7 @@ def resolved_by_lambda() -> Any:
     raise RuntimeError("this field is resolved by its AppSync Lambda data source, not by strawberry")
 
 
-def lambda_field(
-    *, directives: Sequence[object] = (), max_batch_size: int = 0, description: str | None = None
-) -> Any:
+def lambda_field(*, directives: Sequence[object] = (), max_batch_size: int = 0, description: str | None = None) -> Any:
     """A Lambda-resolved field. Use as `field: T = lambda_field(...)`, or as a decorator on a function
     whose parameters declare the field's arguments."""
     return strawberry.field(

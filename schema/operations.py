@@ -13,17 +13,17 @@ from schema.types import Account, Channel, ChannelConnection, PreferencesInput
 class Query:
     @lambda_field(directives=USER, description="The caller's account; null before first provisioning")
     def me(self) -> Account | None:
-        return resolved_by_lambda()  # type: ignore[no-any-return]
+        return resolved_by_lambda()
 
     @lambda_field(directives=PUBLIC, description="A channel page; null when there is no such user")
     def channel(self, username: str) -> Channel | None:
-        return resolved_by_lambda()  # type: ignore[no-any-return]
+        return resolved_by_lambda()
 
     @lambda_field(directives=PUBLIC, description="Live channels, newest start first, at most 50 a page")
     def live_channels(
         self, limit: int | None = strawberry.UNSET, next_token: str | None = strawberry.UNSET
     ) -> ChannelConnection:
-        return resolved_by_lambda()  # type: ignore[no-any-return]
+        return resolved_by_lambda()
 
     @lambda_field(
         directives=USER,
@@ -32,23 +32,23 @@ class Query:
     def following(
         self, limit: int | None = strawberry.UNSET, next_token: str | None = strawberry.UNSET
     ) -> ChannelConnection:
-        return resolved_by_lambda()  # type: ignore[no-any-return]
+        return resolved_by_lambda()
 
 
 @strawberry.type
 class Mutation:
     @lambda_field(directives=USER, description="Provision the caller's channel; idempotent")
     def create_resources(self) -> Account:
-        return resolved_by_lambda()  # type: ignore[no-any-return]
+        return resolved_by_lambda()
 
     @lambda_field(directives=USER, description="Change color and/or avatar presets")
-    def update_preferences(self, input: PreferencesInput) -> Account:  # noqa: A002 - the contract's name
-        return resolved_by_lambda()  # type: ignore[no-any-return]
+    def update_preferences(self, input: PreferencesInput) -> Account:
+        return resolved_by_lambda()
 
     @lambda_field(directives=USER, description="Follow a channel; idempotent")
     def follow(self, username: str) -> Channel:
-        return resolved_by_lambda()  # type: ignore[no-any-return]
+        return resolved_by_lambda()
 
     @lambda_field(directives=USER, description="Stop following a channel; idempotent")
     def unfollow(self, username: str) -> Channel:
-        return resolved_by_lambda()  # type: ignore[no-any-return]
+        return resolved_by_lambda()

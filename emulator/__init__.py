@@ -1,0 +1,1 @@
+"""The local stack: local AppSync, local AWS, demo data, `ugc dev`."""

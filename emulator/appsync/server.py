@@ -1,0 +1,173 @@
+"""The local AppSync over HTTP: `POST|GET /graphql` with AppSync's status codes and bodies, GraphiQL
+(with demo sign-in) for browsers, and the client configuration at `/amplify_outputs.json`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from emulator.appsync.auth import Authenticator, HttpRequest
+from emulator.appsync.engine import AppSyncEngine
+from emulator.appsync.errors import RequestRejected, malformed
+from emulator.appsync.events import AuthContext, RequestInfo
+
+JSON_TYPE = "application/json;charset=UTF-8"
+SignIn = Callable[[str, str], Mapping[str, Any]]
+
+
+def _json(status: int, body: Mapping[str, Any], extra: Mapping[str, str] | None = None) -> Response:
+    headers = {"x-amzn-RequestId": str(uuid.uuid4()), **(extra or {})}
+    return Response(json.dumps(body), status_code=status, media_type=JSON_TYPE, headers=headers)
+
+
+def _rejected(exc: RequestRejected) -> Response:
+    return _json(exc.status, exc.body(), {"x-amzn-ErrorType": exc.error_type})
+
+
+class GraphQLEndpoint:
+    def __init__(self, engine: AppSyncEngine, authenticator: Authenticator) -> None:
+        self.engine = engine
+        self.authenticator = authenticator
+
+    async def authenticate(self, request: Request, body: bytes) -> tuple[AuthContext, RequestInfo]:
+        client_ip = request.client.host if request.client else None
+        info = RequestInfo.from_pairs(request.headers.items(), client_ip, request.headers.get("host"))
+        http = HttpRequest(
+            method=request.method,
+            url=str(request.url),
+            headers={k.lower(): v for k, v in request.headers.items()},
+            body=body,
+            source_ips=info.source_ips(),
+        )
+        # JWKS fetches and signature checks block: keep them off the event loop.
+        auth = await asyncio.to_thread(self.authenticator.authenticate, http)
+        return auth, info
+
+    async def post(self, request: Request) -> Response:
+        body = await request.body()
+        try:
+            if not body.strip():
+                raise malformed("Request body is empty.")
+            try:
+                payload = json.loads(body)
+            except ValueError as exc:
+                raise malformed("Unable to parse GraphQL query.") from exc
+            if not isinstance(payload, dict) or "query" not in payload:
+                raise malformed("Unable to parse GraphQL query.")
+            auth, info = await self.authenticate(request, body)
+        except RequestRejected as exc:
+            return _rejected(exc)
+        return await self._execute(payload, auth, info)
+
+    async def get(self, request: Request) -> Response:
+        params = request.query_params
+        if "query" not in params:
+            return _rejected(malformed("Unable to parse GraphQL query."))
+        try:
+            variables = json.loads(params["variables"]) if params.get("variables") else None
+        except ValueError:
+            return _rejected(malformed("Unable to parse GraphQL query."))
+        try:
+            auth, info = await self.authenticate(request, b"")
+        except RequestRejected as exc:
+            return _rejected(exc)
+        payload = {"query": params["query"], "variables": variables, "operationName": params.get("operationName")}
+        return await self._execute(payload, auth, info)
+
+    async def _execute(self, payload: Mapping[str, Any], auth: AuthContext, info: RequestInfo) -> Response:
+        result = await self.engine.execute(
+            payload.get("query"), payload.get("variables"), payload.get("operationName"), auth, info
+        )
+        extra = {"x-amzn-appsync-TokensConsumed": "1"} if result.status == 200 else {}
+        if result.status != 200:
+            error_type = result.body.get("errors", [{}])[0].get("errorType", "")
+            extra["x-amzn-ErrorType"] = error_type
+        return _json(result.status, result.body, extra)
+
+
+def graphiql_page(outputs: Mapping[str, Any], demo_users: list[str], demo_password: str | None) -> str:
+    template = resources.files("emulator").joinpath("static/graphiql.html").read_text()
+    config = {
+        "url": outputs["data"]["url"],
+        "apiKey": outputs["data"].get("api_key"),
+        "demoUsers": demo_users,
+        "demoPassword": demo_password,
+    }
+    return template.replace("__UGC_CONFIG__", json.dumps(config))
+
+
+def create_app(
+    engine: AppSyncEngine,
+    authenticator: Authenticator,
+    outputs: Mapping[str, Any],
+    *,
+    sign_in: SignIn | None = None,
+    demo_users: list[str] | None = None,
+    demo_password: str | None = None,
+) -> Starlette:
+    endpoint = GraphQLEndpoint(engine, authenticator)
+    page = graphiql_page(outputs, demo_users or [], demo_password)
+
+    async def graphql_get(request: Request) -> Response:
+        wants_html = "text/html" in request.headers.get("accept", "") and "query" not in request.query_params
+        if wants_html:
+            return HTMLResponse(page)
+        return await endpoint.get(request)
+
+    async def amplify_outputs(_: Request) -> Response:
+        return JSONResponse(dict(outputs))
+
+    async def local_sign_in(request: Request) -> Response:
+        """Local-only convenience for the GraphiQL page: Cognito USER_PASSWORD_AUTH on the local pool."""
+        if sign_in is None:
+            return JSONResponse({"message": "sign-in is not available"}, status_code=404)
+        try:
+            body = await request.json()
+            username, password = str(body["username"]), str(body["password"])
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"message": "send {username, password}"}, status_code=400)
+        try:
+            tokens = await asyncio.to_thread(sign_in, username, password)
+        except PermissionError as exc:
+            return JSONResponse({"message": str(exc)}, status_code=401)
+        return JSONResponse(dict(tokens))
+
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    host = urlsplit(outputs["data"]["url"]).netloc
+    return (
+        Starlette(
+            routes=[
+                Route("/graphql", endpoint.post, methods=["POST"]),
+                Route("/graphql", graphql_get, methods=["GET"]),
+                Route("/amplify_outputs.json", amplify_outputs, methods=["GET"]),
+                Route("/local/sign-in", local_sign_in, methods=["POST"]),
+                Route("/health", health, methods=["GET"]),
+            ],
+            middleware=[
+                Middleware(
+                    CORSMiddleware,
+                    allow_origins=["*"],
+                    allow_methods=["GET", "POST", "OPTIONS"],
+                    allow_headers=["*"],
+                    expose_headers=["x-amzn-RequestId", "x-amzn-ErrorType", "x-amzn-appsync-TokensConsumed"],
+                )
+            ],
+            debug=False,
+        )
+        if host
+        else Starlette()
+    )

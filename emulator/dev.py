@@ -1,0 +1,95 @@
+"""`ugc dev` (what `make run` starts): the local AWS, the local AppSync and the demo data."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from emulator.local_aws.bootstrap import bootstrap
+from emulator.local_aws.server import LocalAwsServer
+from emulator.seed import DEMO_PASSWORD, DEMO_USERS, seed
+from emulator.stack import CODE_ROOT, LOCAL_STAGE, LocalStack
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ugc dev", description="Run the local AppSync and local AWS.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="local AppSync port (default 8000)")
+    parser.add_argument("--aws-port", type=int, default=4566, help="local AWS port (default 4566)")
+    parser.add_argument("--no-seed", action="store_true", help="start without the demo users")
+    parser.add_argument(
+        "--outputs",
+        type=Path,
+        default=CODE_ROOT / "amplify_outputs.json",
+        help="where to write the client configuration (default: amplify_outputs.json in the project)",
+    )
+    return parser
+
+
+def banner(stack: LocalStack, seeded: bool, outputs: Path) -> str:
+    url = stack.graphql_url
+    lines = [
+        "",
+        "UGC local stack is up",
+        f"  GraphQL (POST) / GraphiQL (browser)  {url}",
+        f"  Client configuration                 {outputs}",
+        f"                                       (also GET {url.removesuffix('/graphql')}/amplify_outputs.json)",
+        f"  Local AWS endpoint                   {stack.resources.endpoint}",
+        f"  API key (anonymous callers)          {stack.resources.api_key}",
+    ]
+    if seeded:
+        lines += [
+            f"  Demo users                           {', '.join(DEMO_USERS)}",
+            f"  Demo password (local only)           {DEMO_PASSWORD}",
+            "",
+            "  Try:  ugc login alice && ugc query '{ me { username channel { isLive } } }'",
+        ]
+    lines.append("  Stop with Ctrl+C")
+    return "\n".join(lines)
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    local_aws = LocalAwsServer(host=args.host, port=args.aws_port)
+    local_aws.start()
+    try:
+        resources = bootstrap(local_aws.endpoint, LOCAL_STAGE)
+        stack = LocalStack(resources, graphql_url=f"http://{args.host}:{args.port}/graphql")
+        if not args.no_seed:
+            await seed(stack)
+        args.outputs.write_text(json.dumps(stack.outputs, indent=2) + "\n")
+        config = uvicorn.Config(
+            stack.app(list(DEMO_USERS) if not args.no_seed else [], DEMO_PASSWORD if not args.no_seed else None),
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            lifespan="off",
+        )
+        server = uvicorn.Server(config)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+        serving = asyncio.ensure_future(server.serve())
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.05)
+        if server.started:
+            print(banner(stack, not args.no_seed, args.outputs), flush=True)
+        await serving
+        await stack.close()
+        return 0
+    finally:
+        local_aws.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return asyncio.run(_serve(args))
+    except OSError as exc:
+        print(f"ugc dev: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,63 @@
+"""`amplify_outputs.json`: the client configuration in Amplify Gen 2's outputs format.
+
+Amplify, Apollo set-ups and the `ugc` client read it, so switching between the local stack and a
+deployed one is a matter of which file they load. Local-only facts live under `custom.ugc`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infra.definitions import API, USER_POOL
+
+OUTPUTS_VERSION = "1.4"
+
+
+def amplify_outputs(
+    *,
+    region: str,
+    user_pool_id: str,
+    user_pool_client_id: str,
+    graphql_url: str,
+    api_key: str | None,
+    stage: str,
+    aws_endpoint_url: str | None = None,
+    aws_credentials: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    policy = USER_POOL.password_policy
+    custom: dict[str, Any] = {"stage": stage, "graphiql_url": graphql_url}
+    if aws_endpoint_url:
+        custom["aws_endpoint_url"] = aws_endpoint_url
+    if aws_credentials:
+        custom["aws_credentials"] = {"access_key_id": aws_credentials[0], "secret_access_key": aws_credentials[1]}
+    data: dict[str, Any] = {
+        "url": graphql_url,
+        "aws_region": region,
+        "default_authorization_type": API.default_auth,
+        "authorization_types": list(API.additional_auth),
+    }
+    if api_key:
+        data["api_key"] = api_key
+    return {
+        "version": OUTPUTS_VERSION,
+        "auth": {
+            "aws_region": region,
+            "user_pool_id": user_pool_id,
+            "user_pool_client_id": user_pool_client_id,
+            "standard_required_attributes": list(USER_POOL.required_attributes),
+            "username_attributes": [],
+            "user_verification_types": list(USER_POOL.auto_verified_attributes),
+            "password_policy": {
+                "min_length": policy.min_length,
+                "require_lowercase": policy.require_lowercase,
+                "require_numbers": policy.require_digits,
+                "require_symbols": policy.require_symbols,
+                "require_uppercase": policy.require_uppercase,
+            },
+            "mfa_configuration": "NONE",
+            "mfa_methods": [],
+            "unauthenticated_identities_enabled": False,
+        },
+        "data": data,
+        "custom": {"ugc": custom},
+    }
