@@ -45,6 +45,8 @@ class AppClientDefinition:
         "ALLOW_REFRESH_TOKEN_AUTH",
     )
     generate_secret: bool = False
+    # Attributes the ID token carries (and clients may read); provisioning takes the e-mail from it.
+    read_attributes: tuple[str, ...] = ("email", "email_verified", "preferred_username")
     id_token_minutes: int = 60
     access_token_minutes: int = 60
     refresh_token_days: int = 30

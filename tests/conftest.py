@@ -1,0 +1,7 @@
+"""Fixtures shared by every suite: the local AWS (a real moto server on loopback)."""
+
+from __future__ import annotations
+
+from emulator.local_aws.testing import local_aws, local_aws_client, local_resources
+
+__all__ = ["local_aws", "local_aws_client", "local_resources"]

@@ -1,0 +1,162 @@
+"""Ways to run the API for tests: in-process (the handler called with events the engine builds) and
+over HTTP (the local AppSync served by uvicorn on loopback, Lambdas in worker processes)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+import uvicorn
+
+from core.app import Core
+from core.aws import Clients
+from emulator.appsync.invoke import InProcessInvoker
+from emulator.local_aws.bootstrap import LocalResources
+from emulator.local_aws.clients import boto_session
+from emulator.seed import ensure_user
+from emulator.stack import LocalStack, function_specs, local_settings
+
+PASSWORD = "Passw0rd!"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: dict[str, Any]
+
+    @property
+    def data(self) -> Any:
+        return self.body.get("data")
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return list(self.body.get("errors") or [])
+
+    def error_types(self) -> list[str | None]:
+        return [e.get("errorType") for e in self.errors]
+
+
+class Transport(Protocol):
+    async def call(self, query: str, variables: Mapping[str, Any] | None, headers: Mapping[str, str]) -> Reply: ...
+
+
+@dataclass
+class Api:
+    """One deployment of the API under test, with its own table, pool and users."""
+
+    name: str
+    stack: LocalStack
+    transport: Transport
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def resources(self) -> LocalResources:
+        return self.stack.resources
+
+    def user(self, base: str) -> str:
+        """A fresh Cognito user of this deployment (unique per call), signed in."""
+        username = f"{base}{uuid.uuid4().hex[:8]}"
+        ensure_user(self.stack, username, PASSWORD)
+        self.tokens[username] = self.stack.sign_in(username, PASSWORD)["idToken"]
+        return username
+
+    async def as_user(self, username: str, query: str, variables: Mapping[str, Any] | None = None) -> Reply:
+        return await self.transport.call(query, variables, {"authorization": self.tokens[username]})
+
+    async def anonymous(self, query: str, variables: Mapping[str, Any] | None = None) -> Reply:
+        return await self.transport.call(query, variables, {"x-api-key": self.resources.api_key})
+
+    async def provisioned(self, base: str) -> str:
+        username = self.user(base)
+        reply = await self.as_user(username, "mutation { createResources { id } }")
+        assert reply.errors == [], reply.body
+        return username
+
+    def core(self) -> Core:
+        """The domain, for test set-up that later steps drive from IVS events (live state)."""
+        clients = Clients(self.resources.region, session=boto_session(), endpoint_url=self.resources.endpoint)
+        return Core(local_settings(self.resources), clients)
+
+
+class InProcess:
+    def __init__(self, stack: LocalStack) -> None:
+        self.stack = stack
+
+    async def call(self, query: str, variables: Mapping[str, Any] | None, headers: Mapping[str, str]) -> Reply:
+        response = await self.stack.execute(query, variables, headers=headers)
+        return Reply(response.status, response.body)
+
+
+class Http:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    async def call(self, query: str, variables: Mapping[str, Any] | None, headers: Mapping[str, str]) -> Reply:
+        async with httpx.AsyncClient(timeout=30) as client:
+            response = await client.post(self.url, json={"query": query, "variables": variables}, headers=dict(headers))
+        return Reply(response.status_code, response.json())
+
+
+@contextmanager
+def in_process_api(resources: LocalResources) -> Iterator[Api]:
+    """The resolver handler in this process, with the environment its deployment gives it."""
+    import resolvers.app
+    import resolvers.context
+
+    env = dict(function_specs(resources)["api"].environment)
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    resolvers.context._core = None  # a fresh composition root for this deployment's settings
+    stack = LocalStack(resources, "http://in-process/graphql", invoker=InProcessInvoker({"api": resolvers.app.handler}))
+    try:
+        yield Api("in-process", stack, InProcess(stack))
+    finally:
+        resolvers.context._core = None
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a free loopback port in a background thread."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        threading.Event().wait(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextmanager
+def http_api(resources: LocalResources) -> Iterator[Api]:
+    """The local AppSync over real HTTP, with each Lambda in its own worker processes."""
+    holder: dict[str, LocalStack] = {}
+
+    class Lazy:
+        # The app is built inside the server's loop, so the worker processes belong to that loop.
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            await holder["app"](scope, receive, send)  # type: ignore[operator]
+
+    with served(Lazy()) as base:
+        stack = LocalStack(resources, f"{base}/graphql")
+        holder["app"] = stack.app()  # type: ignore[assignment]
+        yield Api("http", stack, Http(f"{base}/graphql"))
