@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 
 import schema
 from core.settings import Settings
-from emulator.appsync.auth import Authenticator, HttpRequest, IamPrincipal, UserPool
+from emulator.appsync.auth import ApiKey, Authenticator, HttpRequest, IamPrincipal, UserPool
 from emulator.appsync.engine import AppSyncEngine, EngineOptions, Response
 from emulator.appsync.errors import RequestRejected
 from emulator.appsync.events import RequestInfo
@@ -32,6 +32,7 @@ SCHEMA_FILE = CODE_ROOT / "schema.graphql"
 LOCAL_STAGE = StageConfig(stage="local")
 # How long the local AppSync trusts its copy of the API's keys before asking the local AWS again.
 API_KEY_CACHE_SECONDS = 2.0
+API_KEY_MISS_SECONDS = 0.2
 
 
 def api_model(sdl: str | None = None) -> ApiModel:
@@ -78,20 +79,25 @@ def function_specs(resources: LocalResources) -> dict[str, FunctionSpec]:
 
 
 class _ApiKeys:
-    """The API's keys as the local AWS's AppSync holds them (so deleting a key there revokes it)."""
+    """The API's keys as the local AWS's AppSync holds them, so creating or deleting a key there
+    takes effect here: a miss re-reads the list (at most every 0.2 s), a hit trusts it for 2 s."""
 
     def __init__(self, resources: LocalResources) -> None:
         self._appsync = aws_client(resources.endpoint, "appsync")
         self._api_id = resources.api_id
-        self._keys: dict[str, float | None] = {}
-        self._fetched = 0.0
+        self._keys: dict[str, ApiKey] = {}
+        self._fetched = -1e9
 
-    def __call__(self) -> Mapping[str, float | None]:
-        if time.monotonic() - self._fetched > API_KEY_CACHE_SECONDS:
-            listed = self._appsync.list_api_keys(apiId=self._api_id)["apiKeys"]
-            self._keys = {k["id"]: float(k["expires"]) if k.get("expires") else None for k in listed}
-            self._fetched = time.monotonic()
-        return self._keys
+    def _refresh(self) -> None:
+        listed = self._appsync.list_api_keys(apiId=self._api_id)["apiKeys"]
+        self._keys = {k["id"]: ApiKey(k["id"], float(k["expires"]) if k.get("expires") else None) for k in listed}
+        self._fetched = time.monotonic()
+
+    def __call__(self, key: str) -> ApiKey | None:
+        age = time.monotonic() - self._fetched
+        if age > API_KEY_CACHE_SECONDS or (key not in self._keys and age > API_KEY_MISS_SECONDS):
+            self._refresh()
+        return self._keys.get(key)
 
 
 def authenticator(resources: LocalResources) -> Authenticator:

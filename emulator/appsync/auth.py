@@ -36,6 +36,12 @@ class UserPool:
 
 
 @dataclass(frozen=True)
+class ApiKey:
+    id: str
+    expires: float | None  # epoch seconds
+
+
+@dataclass(frozen=True)
 class IamPrincipal:
     secret_access_key: str
     account_id: str
@@ -60,14 +66,14 @@ class Authenticator:
         modes: Sequence[AuthMode],
         region: str,
         user_pool: UserPool | None = None,
-        api_keys: Callable[[], Mapping[str, float | None]] | None = None,
+        api_keys: Callable[[str], ApiKey | None] | None = None,
         iam: Mapping[str, IamPrincipal] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.modes = frozenset(modes)
         self.region = region
         self.user_pool = user_pool
-        self._api_keys = api_keys or dict
+        self._api_keys = api_keys or (lambda _key: None)
         self._iam = iam or {}
         self._clock = clock
         self._jwks = jwt.PyJWKClient(user_pool.jwks_url, cache_keys=True) if user_pool else None
@@ -90,11 +96,8 @@ class Authenticator:
     # --- API key -------------------------------------------------------------------------------
     def _api_key_auth(self, key: str) -> AuthContext:
         self._require(AuthMode.API_KEY)
-        keys = self._api_keys()
-        if key not in keys:
-            raise unauthorized()
-        expires = keys[key]
-        if expires is not None and expires < self._clock():
+        found = self._api_keys(key)
+        if found is None or (found.expires is not None and found.expires < self._clock()):
             raise unauthorized()
         return AuthContext(mode=AuthMode.API_KEY, identity=None)
 
