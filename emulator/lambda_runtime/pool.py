@@ -54,7 +54,8 @@ def lambda_environment(
         "LAMBDA_TASK_ROOT": str(code_root),
         "PYTHONPATH": str(code_root),
         "TZ": ":UTC",
-        "LANG": "en_US.UTF-8",
+        # Lambda sets en_US.UTF-8; C.UTF-8 exists on every machine, so Python adds no LC_CTYPE of its own.
+        "LANG": "C.UTF-8",
         **function_env,
     }
     if endpoint_url:
