@@ -58,7 +58,7 @@ class Settings(BaseModel):
         try:
             return cls.model_validate(dict(env))
         except ValidationError as exc:
-            names = ", ".join(str(cls.model_fields[str(e["loc"][0])].alias) for e in exc.errors() if e["loc"])
+            names = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
             raise SettingsError(f"invalid or missing environment variables: {names}") from exc
 
     @classmethod
