@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from core import table as t
 from core.errors import Conflict, NotProvisioned, ValidationError
 from core.ivs import Ivs
-from core.models import AccountItem, from_attributes, to_attributes
+from core.models import AccountItem, to_attributes
 from core.presets import AVATARS, COLORS
 from core.settings import LatencyMode, Settings
 from core.store import Table, cancellation_codes, error_code
@@ -225,4 +225,4 @@ class Accounts:
             if error_code(exc) == "ConditionalCheckFailedException":
                 raise NotProvisioned from exc
             raise
-        return AccountItem.model_validate(from_attributes(out["Attributes"]))
+        return AccountItem.from_item(out["Attributes"])

@@ -67,7 +67,7 @@ class Channels:
                 TableName=self._table.name, Key=key, UpdateExpression="REMOVE liveKey, liveSince"
             )
         self._rerank_followers(channel_id, live_since)
-        return account.model_copy(update={"live_since": live_since})
+        return account.evolve(live_since=live_since)
 
     def _rerank_followers(self, channel_id: str, live_since: str | None) -> None:
         followers = self._table.query_all(

@@ -86,7 +86,7 @@ class Follows:
                 if len(codes) == 2 and codes[1] == "ConditionalCheckFailed":
                     continue  # the channel changed (went live/offline, or was deleted): re-read
                 raise
-            return target.model_copy(update={"follower_count": target.follower_count + 1})
+            return target.evolve(follower_count=target.follower_count + 1)
         raise Conflict("the channel changed while following it; try again")
 
     def unfollow(self, follower_sub: str, username: str) -> AccountItem:
@@ -122,7 +122,7 @@ class Follows:
             if codes and codes[0] == "ConditionalCheckFailed":
                 return target  # was not following: idempotent
             raise
-        return target.model_copy(update={"follower_count": max(target.follower_count - 1, 0)})
+        return target.evolve(follower_count=max(target.follower_count - 1, 0))
 
     def following(self, follower_sub: str, limit: int | None, next_token: str | None) -> Page:
         """Followed channels, live first (newest start) then offline (newest follow): one Query of the

@@ -1,13 +1,18 @@
-"""Typed table items and their DynamoDB representation."""
+"""Typed table items and their DynamoDB representation.
+
+Plain dataclasses with explicit conversion: items are read on every request, and pydantic's import
+cost does not fit the cold-start budget (docs/decisions.md). Conversion is strict: an item that does
+not match its type fails loudly instead of flowing on half-read.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Literal, Self
+from dataclasses import dataclass, fields, replace
+from decimal import Decimal
+from typing import Any, ClassVar, Literal, Self
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
 
 from core import table
 from core.presets import DEFAULT_AVATAR, DEFAULT_COLOR
@@ -25,26 +30,74 @@ def from_attributes(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _deserializer.deserialize(v) for k, v in item.items()}
 
 
-class Item(BaseModel, ABC):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+class ItemError(ValueError):
+    """A stored item does not have the shape its type requires."""
+
+
+@dataclass(frozen=True)
+class Item(ABC):
+    # Fields whose stored values are converted on read (numbers arrive as Decimal, enums as str).
+    _converters: ClassVar[dict[str, Any]] = {}
 
     @abstractmethod
     def keys(self) -> dict[str, str]:
         """The table and index key attributes of this item."""
 
+    def attributes(self) -> dict[str, Any]:
+        """Field values under their stored (camelCase) names."""
+        values = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            values[_camel(f.name)] = value.value if isinstance(value, ChannelType | LatencyMode) else value
+        return values
+
     def to_item(self) -> dict[str, Any]:
-        return to_attributes({**self.model_dump(by_alias=True, mode="json"), **self.keys()})
+        return to_attributes({**self.attributes(), **self.keys()})
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Self:
-        return cls.model_validate(from_attributes(item))
+        return cls.from_values(from_attributes(item))
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> Self:
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            key = _camel(f.name)
+            if key not in values:
+                continue
+            value = values[key]
+            convert = cls._converters.get(f.name)
+            try:
+                kwargs[f.name] = convert(value) if convert and value is not None else value
+            except (ValueError, TypeError) as exc:
+                raise ItemError(f"{cls.__name__}.{key}: {value!r} is not valid") from exc
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:
+            raise ItemError(f"{cls.__name__}: {exc}") from exc
+
+    def evolve(self, **changes: Any) -> Self:
+        return replace(self, **changes)
 
 
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal) or int(value) != value:
+        raise ValueError(value)
+    return int(value)
+
+
+@dataclass(frozen=True)
 class AccountItem(Item):
     """One per user: the profile, its IVS channel and its live state."""
 
     sub: str
     username: str
+    created_at: str
     email: str | None = None
     avatar: str = DEFAULT_AVATAR
     color: str = DEFAULT_COLOR
@@ -64,7 +117,13 @@ class AccountItem(Item):
     live_since: str | None = None
     avatar_url: str | None = None
     banner_url: str | None = None
-    created_at: str
+
+    _converters: ClassVar[dict[str, Any]] = {
+        "lease_expires": _int,
+        "follower_count": _int,
+        "channel_type": ChannelType,
+        "latency_mode": LatencyMode,
+    }
 
     @property
     def ready(self) -> bool:
@@ -84,6 +143,7 @@ def follow_order(live_since: str | None, followed_at: str) -> str:
     return f"1#{live_since}" if live_since else f"0#{followed_at}"
 
 
+@dataclass(frozen=True)
 class FollowItem(Item):
     follower_sub: str
     channel_id: str

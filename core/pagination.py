@@ -48,7 +48,7 @@ class PageTokens:
         if token is None:
             return None
         body, _, mac = token.partition(".")
-        if not body or not mac or not hmac.compare_digest(mac, self._mac(scope, body)):
+        if not body or not mac or not hmac.compare_digest(mac.encode(), self._mac(scope, body).encode()):
             raise InvalidNextToken
         try:
             payload = json.loads(_unb64(body))

@@ -3,15 +3,17 @@
 CDK builds each function's environment with `Settings.to_env()`; the local stack does the same, so
 what runs locally is configured exactly like what is deployed. Nothing here reads the environment at
 import time: handlers call `Settings.from_env(os.environ)` once per container.
+
+A frozen dataclass validated by hand rather than a pydantic model: importing pydantic alone costs a
+Lambda cold start more than the whole budget allows (docs/decisions.md, bench/README.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class ChannelType(StrEnum):
@@ -34,39 +36,56 @@ class SettingsError(RuntimeError):
     """The environment does not describe a valid deployment."""
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+def _env(name: str, description: str) -> dict[str, str]:
+    return {"env": name, "description": description}
 
-    stage: str = Field(alias="STAGE", min_length=1, description="Deployment stage name (dev, prod, local)")
-    region: str = Field(alias="AWS_REGION", min_length=1, description="Set by the Lambda runtime")
-    table_name: str = Field(alias="TABLE_NAME", min_length=1, description="The single DynamoDB table")
-    user_pool_id: str = Field(alias="USER_POOL_ID", min_length=1, description="Cognito user pool")
-    pagination_secret_arn: str = Field(
-        alias="PAGINATION_SECRET_ARN",
-        min_length=1,
-        description="Secrets Manager secret whose value signs nextToken values",
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = field(metadata=_env("STAGE", "Deployment stage name (dev, prod, local)"))
+    region: str = field(metadata=_env("AWS_REGION", "Set by the Lambda runtime"))
+    table_name: str = field(metadata=_env("TABLE_NAME", "The single DynamoDB table"))
+    user_pool_id: str = field(metadata=_env("USER_POOL_ID", "Cognito user pool"))
+    pagination_secret_arn: str = field(
+        metadata=_env("PAGINATION_SECRET_ARN", "Secret whose value signs nextToken values")
     )
-    ivs_channel_type: ChannelType = Field(
-        default=ChannelType.BASIC, alias="IVS_CHANNEL_TYPE", description="Type of new IVS channels"
+    ivs_channel_type: ChannelType = field(
+        default=ChannelType.BASIC, metadata=_env("IVS_CHANNEL_TYPE", "Type of new IVS channels")
     )
-    project_tag: str = Field(default="ugc-live", alias="PROJECT_TAG", description="Tag on IVS resources")
-    log_level: str = Field(default="INFO", alias="POWERTOOLS_LOG_LEVEL")
-    service_name: str = Field(default="ugc", alias="POWERTOOLS_SERVICE_NAME")
+    project_tag: str = field(default="ugc-live", metadata=_env("PROJECT_TAG", "Tag on IVS resources"))
+    log_level: str = field(default="INFO", metadata=_env("POWERTOOLS_LOG_LEVEL", "Log level"))
+    service_name: str = field(default="ugc", metadata=_env("POWERTOOLS_SERVICE_NAME", "Service name in logs"))
+
+    def __post_init__(self) -> None:
+        problems = [f.metadata["env"] for f in fields(self) if not str(getattr(self, f.name) or "").strip()]
+        try:
+            object.__setattr__(self, "ivs_channel_type", ChannelType(self.ivs_channel_type))
+        except ValueError:
+            problems.append("IVS_CHANNEL_TYPE")
+        if problems:
+            raise SettingsError(f"invalid or missing environment variables: {', '.join(sorted(problems))}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
-        try:
-            return cls.model_validate(dict(env))
-        except ValidationError as exc:
-            names = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
-            raise SettingsError(f"invalid or missing environment variables: {names}") from exc
+        values: dict[str, Any] = {f.name: env[f.metadata["env"]] for f in fields(cls) if f.metadata["env"] in env}
+        missing = [f.metadata["env"] for f in fields(cls) if f.name not in values and f.default is f.default_factory]
+        if missing:
+            raise SettingsError(f"invalid or missing environment variables: {', '.join(sorted(missing))}")
+        return cls(**values)
 
     @classmethod
     def env_names(cls) -> frozenset[str]:
         """Every variable name the model reads (including runtime-provided ones)."""
-        return frozenset(str(f.alias) for f in cls.model_fields.values())
+        return frozenset(f.metadata["env"] for f in fields(cls))
+
+    @classmethod
+    def describe(cls) -> dict[str, str]:
+        return {f.metadata["env"]: f.metadata["description"] for f in fields(cls)}
 
     def to_env(self) -> dict[str, str]:
         """The environment a deployment gives a function (runtime-provided names excluded)."""
-        raw: dict[str, Any] = self.model_dump(by_alias=True, mode="json")
-        return {k: str(v) for k, v in raw.items() if k not in RUNTIME_PROVIDED}
+        return {
+            f.metadata["env"]: str(getattr(self, f.name))
+            for f in fields(self)
+            if f.metadata["env"] not in RUNTIME_PROVIDED
+        }

@@ -105,13 +105,13 @@ def function_settings(
 ) -> Settings:
     """The settings every function of a deployment gets: CDK and the local stack both call this."""
     return Settings(
-        STAGE=stage.stage,
-        AWS_REGION=region,
-        TABLE_NAME=table_name,
-        USER_POOL_ID=user_pool_id,
-        PAGINATION_SECRET_ARN=pagination_secret_arn,
-        IVS_CHANNEL_TYPE=stage.ivs_channel_type,
-        POWERTOOLS_LOG_LEVEL=stage.log_level,
+        stage=stage.stage,
+        region=region,
+        table_name=table_name,
+        user_pool_id=user_pool_id,
+        pagination_secret_arn=pagination_secret_arn,
+        ivs_channel_type=stage.ivs_channel_type,
+        log_level=stage.log_level,
     )
 
 
