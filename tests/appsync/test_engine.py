@@ -205,7 +205,7 @@ async def test_a_denied_root_field_never_invokes_its_lambda() -> None:
 
 async def test_types_without_directives_fall_back_to_the_default_mode() -> None:
     # Author has no directive: the default (user pools) alone may read it, not the API key.
-    engine, handler = make_engine()
+    engine, _handler = make_engine()
     handler_result = await engine.execute('{ getPost(id: "1") { author { name } } }', None, None, USER, RequestInfo())
     assert "errors" not in handler_result.body
 
@@ -231,7 +231,11 @@ async def test_a_batched_field_is_one_invoke_per_chunk_with_envelopes_per_item()
     assert posts[1]["related"] is None
     assert posts[2]["related"] == [{"id": "2-r"}]
     error = response.body["errors"][0]
-    assert (error["path"], error["errorType"], error["message"]) == (["posts", 1, "related"], "NotFound", "post 1 has none")
+    assert (error["path"], error["errorType"], error["message"]) == (
+        ["posts", 1, "related"],
+        "NotFound",
+        "post 1 has none",
+    )
 
 
 async def test_an_exception_in_a_batch_fails_every_item() -> None:
@@ -247,7 +251,7 @@ async def test_an_exception_in_a_batch_fails_every_item() -> None:
 
 async def test_awsjson_arguments_arrive_parsed_and_results_leave_as_strings() -> None:
     status, body = await run(
-        "mutation M($m: AWSJSON) { save(meta: $m, at: \"2020-01-01T00:00+00:00\") { meta title } }",
+        'mutation M($m: AWSJSON) { save(meta: $m, at: "2020-01-01T00:00+00:00") { meta title } }',
         {"m": '{"a": [1, 2]}'},
         auth=API_KEY,
     )
@@ -307,8 +311,11 @@ async def test_top_level_mutations_run_one_after_another() -> None:
 
 @pytest.mark.parametrize(
     "sdl",
-    ["scalar AWSDateTime\ntype Query { a: Int }", "scalar Money\ntype Query { a: Int }",
-     "directive @aws_iam on FIELD_DEFINITION\ntype Query { a: Int }"],  # fmt: skip
+    [
+        "scalar AWSDateTime\ntype Query { a: Int }",
+        "scalar Money\ntype Query { a: Int }",
+        "directive @aws_iam on FIELD_DEFINITION\ntype Query { a: Int }",
+    ],
 )
 def test_schemas_appsync_would_refuse_are_refused(sdl: str) -> None:
     with pytest.raises(SchemaError):

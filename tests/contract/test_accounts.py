@@ -21,7 +21,9 @@ async def test_create_resources_provisions_a_channel_once(api: Api) -> None:
     # GIVEN a signed-in user without a channel
     user = api.user("maker")
     # WHEN createResources runs twice
-    first = await api.as_user(user, "mutation { createResources { id username email channel { id username } streamKey } }")
+    first = await api.as_user(
+        user, "mutation { createResources { id username email channel { id username } streamKey } }"
+    )
     second = await api.as_user(user, "mutation { createResources { id channel { id } streamKey } }")
     # THEN both return the same account and channel, with the user's e-mail and a stream key
     account = first.data["createResources"]
@@ -44,7 +46,9 @@ async def test_create_resources_provisions_a_channel_once(api: Api) -> None:
 
 async def test_concurrent_create_resources_yield_one_ivs_channel(api: Api) -> None:
     user = api.user("racer")
-    replies = await asyncio.gather(*(api.as_user(user, "mutation { createResources { channel { id } } }") for _ in range(5)))
+    replies = await asyncio.gather(
+        *(api.as_user(user, "mutation { createResources { channel { id } } }") for _ in range(5))
+    )
     ids = {r.data["createResources"]["channel"]["id"] for r in replies if r.data and r.data["createResources"]}
     assert all(r.errors == [] for r in replies), [r.errors for r in replies]
     assert len(ids) == 1

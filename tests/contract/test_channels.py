@@ -9,7 +9,9 @@ import pytest
 from core.timefmt import iso
 from tests.stacks import Api
 
-CHANNEL = "query C($u: String!) { channel(username: $u) { id username isLive liveSince followerCount viewerIsFollowing } }"
+CHANNEL = (
+    "query C($u: String!) { channel(username: $u) { id username isLive liveSince followerCount viewerIsFollowing } }"
+)
 
 
 def live_since(minutes_ago: int) -> str:
@@ -39,8 +41,8 @@ async def test_follow_and_unfollow_are_idempotent_and_counted(api: Api) -> None:
     # GIVEN a channel and a viewer
     owner = await api.provisioned("star")
     fan = api.user("fan")
-    follow = 'mutation F($u: String!) { follow(username: $u) { username followerCount viewerIsFollowing } }'
-    unfollow = 'mutation F($u: String!) { unfollow(username: $u) { username followerCount viewerIsFollowing } }'
+    follow = "mutation F($u: String!) { follow(username: $u) { username followerCount viewerIsFollowing } }"
+    unfollow = "mutation F($u: String!) { unfollow(username: $u) { username followerCount viewerIsFollowing } }"
     # WHEN the viewer follows twice
     first = await api.as_user(fan, follow, {"u": owner})
     again = await api.as_user(fan, follow, {"u": owner})

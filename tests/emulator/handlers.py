@@ -10,7 +10,7 @@ STARTED = time.time()
 
 
 def echo_environment(event: Any, context: Any) -> Any:
-    print("handler output goes to the log, not the protocol")  # noqa: T201
+    print("handler output goes to the log, not the protocol")
     return {"env": dict(os.environ), "event": event, "request_id": context.aws_request_id, "pid": os.getpid()}
 
 

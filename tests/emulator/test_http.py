@@ -39,7 +39,9 @@ def alice(api: Api) -> str:
 
 def post(api: Api, body: Any, headers: dict[str, str] | None = None, raw: bytes | None = None) -> httpx.Response:
     content = raw if raw is not None else json.dumps(body).encode()
-    return httpx.post(api.stack.graphql_url, content=content, headers={"content-type": "application/json", **(headers or {})})
+    return httpx.post(
+        api.stack.graphql_url, content=content, headers={"content-type": "application/json", **(headers or {})}
+    )
 
 
 def pool_signed(claims: dict[str, Any]) -> str:
@@ -129,8 +131,12 @@ def test_tokens_for_another_pool_client_or_use_are_refused(api: Api, alice: str,
     assert_unauthorized(post(api, ME, {"authorization": token}), "You are not authorized to make this call.")
 
 
-def signed(api: Api, body: bytes, secret: str = LOCAL_CREDENTIALS[1], akid: str = LOCAL_CREDENTIALS[0]) -> dict[str, str]:
-    request = AWSRequest(method="POST", url=api.stack.graphql_url, data=body, headers={"content-type": "application/json"})
+def signed(
+    api: Api, body: bytes, secret: str = LOCAL_CREDENTIALS[1], akid: str = LOCAL_CREDENTIALS[0]
+) -> dict[str, str]:
+    request = AWSRequest(
+        method="POST", url=api.stack.graphql_url, data=body, headers={"content-type": "application/json"}
+    )
     SigV4Auth(Credentials(akid, secret), "appsync", api.resources.region).add_auth(request)
     return dict(request.headers.items())
 
@@ -144,10 +150,14 @@ def test_iam_signed_requests_are_authenticated_as_iam(api: Api) -> None:
     assert response.json()["errors"][0]["message"] == "Not Authorized to access me on type Query"
 
 
-@pytest.mark.parametrize("secret, akid", [("wrong-secret", LOCAL_CREDENTIALS[0]), (LOCAL_CREDENTIALS[1], "AKIAUNKNOWN000000000")])
+@pytest.mark.parametrize(
+    "secret, akid", [("wrong-secret", LOCAL_CREDENTIALS[0]), (LOCAL_CREDENTIALS[1], "AKIAUNKNOWN000000000")]
+)
 def test_bad_iam_signatures_are_refused(api: Api, secret: str, akid: str) -> None:
     body = json.dumps(ME).encode()
-    assert_unauthorized(post(api, None, signed(api, body, secret, akid), raw=body), "You are not authorized to make this call.")
+    assert_unauthorized(
+        post(api, None, signed(api, body, secret, akid), raw=body), "You are not authorized to make this call."
+    )
 
 
 def test_a_signed_body_cannot_be_swapped(api: Api) -> None:
@@ -158,8 +168,12 @@ def test_a_signed_body_cannot_be_swapped(api: Api) -> None:
 
 @pytest.mark.parametrize(
     "raw, message",
-    [(b"", "Request body is empty."), (b"meow", "Unable to parse GraphQL query."), (b"[]", "Unable to parse GraphQL query."),
-     (b'{"query": "{ me { "}', "Unable to parse GraphQL query.")],  # fmt: skip
+    [
+        (b"", "Request body is empty."),
+        (b"meow", "Unable to parse GraphQL query."),
+        (b"[]", "Unable to parse GraphQL query."),
+        (b'{"query": "{ me { "}', "Unable to parse GraphQL query."),
+    ],
 )
 def test_malformed_requests_are_400(api: Api, raw: bytes, message: str) -> None:
     response = post(api, None, {"x-api-key": api.resources.api_key}, raw=raw)
@@ -212,8 +226,11 @@ def test_client_configuration_is_served_in_amplify_outputs_format(api: Api) -> N
 def test_cors_preflight_is_answered_for_any_origin(api: Api) -> None:
     response = httpx.options(
         api.stack.graphql_url,
-        headers={"origin": "http://localhost:3000", "access-control-request-method": "POST",
-                 "access-control-request-headers": "authorization,content-type"},  # fmt: skip
+        headers={
+            "origin": "http://localhost:3000",
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "authorization,content-type",
+        },
     )
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] in ("*", "http://localhost:3000")

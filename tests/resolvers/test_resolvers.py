@@ -34,7 +34,9 @@ def test_channel_returns_the_page_or_none(handler: Handler) -> None:
     star = user()
     provision(handler, star)
     viewer = user()
-    page = handler(recorded("Query.channel", viewer=viewer["viewer"], viewer_sub=viewer["viewer_sub"], star=star["viewer"]))
+    page = handler(
+        recorded("Query.channel", viewer=viewer["viewer"], viewer_sub=viewer["viewer_sub"], star=star["viewer"])
+    )
     assert page["username"] == star["viewer"]
     assert "viewerIsFollowing" not in page  # left to the batch resolver
     missing = recorded("Query.channel", **viewer, star="nobody-at-all")
@@ -83,7 +85,7 @@ def test_domain_errors_propagate_with_their_class_as_error_type(handler: Handler
         handler(recorded("Mutation.follow", **who, star="nobody-at-all"))
     too_many = recorded("Query.liveChannels", **who)
     too_many["arguments"] = {"limit": 500}
-    with pytest.raises(ValidationError, match="^limit:"):
+    with pytest.raises(ValidationError, match=r"^limit:"):
         handler(too_many)
 
 

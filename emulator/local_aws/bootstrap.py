@@ -1,0 +1,259 @@
+"""Create the project's AWS resources in the local AWS, from the definitions CDK deploys.
+
+The table comes from `core.table.TABLE`, the user pool, app client and API auth from
+`infra.definitions`, the API key lifetime from the stage config: the local stack cannot drift from
+what is deployed. Every step finds its resource by name first, so bootstrapping a running server
+again returns what it created the first time.
+
+Where moto stores a setting without acting on it, the comment at the mapping says so; the local AWS
+extension layer is the place to make it act.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from core.settings import Settings
+from core.table import TABLE
+from emulator.local_aws import LOCAL_REGION
+from emulator.local_aws.clients import boto_session, client
+from infra.definitions import (
+    API,
+    APP_CLIENT,
+    USER_POOL,
+    ApiDefinition,
+    AppClientDefinition,
+    AuthMode,
+    StageConfig,
+    UserPoolDefinition,
+    function_settings,
+)
+
+__all__ = [
+    "LocalResources",
+    "app_client_kwargs",
+    "bootstrap",
+    "boto_session",
+    "client",
+    "graphql_api_kwargs",
+    "user_pool_kwargs",
+]
+
+API_KEY_DESCRIPTION = "local stack key (bootstrap)"
+# A key closer than this to expiry is replaced rather than reused.
+_API_KEY_MIN_REMAINING_SECONDS = 86400
+_DAY_SECONDS = 86400
+# Cognito's standard user attributes (custom ones are always in moto's id tokens).
+
+
+@dataclass(frozen=True)
+class LocalResources:
+    endpoint: str
+    region: str
+    account_id: str
+    table_name: str
+    user_pool_id: str
+    user_pool_client_id: str
+    user_pool_issuer: str  # the "iss" claim of the pool's tokens
+    jwks_url: str  # where the local AWS serves the pool's signing keys
+    api_id: str
+    api_key: str
+    pagination_secret_arn: str
+
+    def function_settings(self, stage: StageConfig | None = None) -> Settings:
+        """The settings every Lambda of the local stack gets, built as CDK builds them."""
+        return function_settings(
+            stage or StageConfig(stage="local"),
+            region=self.region,
+            table_name=self.table_name,
+            user_pool_id=self.user_pool_id,
+            pagination_secret_arn=self.pagination_secret_arn,
+        )
+
+
+def bootstrap(endpoint: str, stage: StageConfig | None = None, *, name_prefix: str = "ugc-local") -> LocalResources:
+    """Create (or find) the table, user pool, app client, pagination secret, AppSync API and key."""
+    stage = stage or StageConfig(stage="local")
+    account_id = client(endpoint, "sts").get_caller_identity()["Account"]
+    table_name = _table(client(endpoint, "dynamodb"), f"{name_prefix}-table")
+    cognito = client(endpoint, "cognito-idp")
+    pool_id = _user_pool(cognito, f"{name_prefix}-users", USER_POOL)
+    client_id = _app_client(cognito, pool_id, f"{name_prefix}-client", APP_CLIENT)
+    secret_arn = _pagination_secret(client(endpoint, "secretsmanager"), f"{name_prefix}/pagination-secret")
+    appsync = client(endpoint, "appsync")
+    api_id = _graphql_api(appsync, f"{name_prefix}-api", API, pool_id)
+    api_key = _api_key(appsync, api_id, stage)
+    return LocalResources(
+        endpoint=endpoint,
+        region=LOCAL_REGION,
+        account_id=account_id,
+        table_name=table_name,
+        user_pool_id=pool_id,
+        user_pool_client_id=client_id,
+        # moto's tokens carry exactly this issuer (moto.cognitoidp.models.CognitoIdpUserPool.create_jwt).
+        user_pool_issuer=f"https://cognito-idp.{LOCAL_REGION}.amazonaws.com/{pool_id}",
+        jwks_url=f"{endpoint}/{pool_id}/.well-known/jwks.json",
+        api_id=api_id,
+        api_key=api_key,
+        pagination_secret_arn=secret_arn,
+    )
+
+
+# --- the definitions, as AWS API arguments ---------------------------------------------------------
+def user_pool_kwargs(name: str, definition: UserPoolDefinition = USER_POOL) -> dict[str, Any]:
+    """CreateUserPool arguments for `definition` (what CDK's UserPool construct sends).
+
+    moto stores all of these, but acts only on the password policy, AdminCreateUserConfig and
+    AutoVerifiedAttributes. It matches user names case-sensitively whatever UsernameConfiguration
+    says, and signs users in by user name only, not by an AliasAttributes alias (preferred_username).
+    """
+    policy = definition.password_policy
+    aliases = [alias for alias in definition.sign_in_aliases if alias != "username"]
+    kwargs: dict[str, Any] = {
+        "PoolName": name,
+        "Policies": {
+            "PasswordPolicy": {
+                "MinimumLength": policy.min_length,
+                "RequireLowercase": policy.require_lowercase,
+                "RequireUppercase": policy.require_uppercase,
+                "RequireNumbers": policy.require_digits,
+                "RequireSymbols": policy.require_symbols,
+            }
+        },
+        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": not definition.self_sign_up},
+        "AutoVerifiedAttributes": list(definition.auto_verified_attributes),
+        "UsernameConfiguration": {"CaseSensitive": definition.sign_in_case_sensitive},
+        "Schema": [
+            {"Name": attribute, "AttributeDataType": "String", "Required": True, "Mutable": True}
+            for attribute in definition.required_attributes
+        ],
+    }
+    if aliases:
+        # With "username" among the sign-in aliases the others are alternatives to it
+        # (AliasAttributes); without it they replace it (UsernameAttributes), as CDK maps signInAliases.
+        key = "AliasAttributes" if "username" in definition.sign_in_aliases else "UsernameAttributes"
+        kwargs[key] = aliases
+    return kwargs
+
+
+def app_client_kwargs(pool_id: str, name: str, definition: AppClientDefinition = APP_CLIENT) -> dict[str, Any]:
+    """CreateUserPoolClient arguments for `definition`.
+
+    moto stores ExplicitAuthFlows but accepts every flow on every client, and issues id and access
+    tokens valid for one hour whatever the token validity says (the definition's 60 minutes agrees).
+    """
+    return {
+        # The same readable attributes CDK sets, so local ID tokens carry what deployed ones do.
+        "ReadAttributes": list(definition.read_attributes),
+        "UserPoolId": pool_id,
+        "ClientName": name,
+        "GenerateSecret": definition.generate_secret,
+        "ExplicitAuthFlows": list(definition.auth_flows),
+        "IdTokenValidity": definition.id_token_minutes,
+        "AccessTokenValidity": definition.access_token_minutes,
+        "RefreshTokenValidity": definition.refresh_token_days,
+        "TokenValidityUnits": {"IdToken": "minutes", "AccessToken": "minutes", "RefreshToken": "days"},
+    }
+
+
+def graphql_api_kwargs(name: str, definition: ApiDefinition, pool_id: str) -> dict[str, Any]:
+    """CreateGraphqlApi arguments for `definition`. moto keeps the auth configuration (the local
+    AppSync reads and enforces it) and serves no GraphQL itself."""
+    kwargs: dict[str, Any] = {
+        "name": name,
+        "authenticationType": definition.default_auth,
+        **_auth_config(definition.default_auth, pool_id, default=True),
+    }
+    additional = [
+        {"authenticationType": mode, **_auth_config(mode, pool_id, default=False)}
+        for mode in definition.additional_auth
+    ]
+    if additional:
+        kwargs["additionalAuthenticationProviders"] = additional
+    return kwargs
+
+
+def _auth_config(mode: AuthMode, pool_id: str, *, default: bool) -> dict[str, Any]:
+    if mode != "AMAZON_COGNITO_USER_POOLS":
+        return {}  # API_KEY and AWS_IAM take no configuration
+    config: dict[str, Any] = {"userPoolId": pool_id, "awsRegion": LOCAL_REGION}
+    if default:
+        # Only the default provider has a default action; AppSync rejects it on additional ones.
+        config["defaultAction"] = "ALLOW"
+    return {"userPoolConfig": config}
+
+
+# --- find or create -------------------------------------------------------------------------------
+def _table(dynamodb: Any, name: str) -> str:
+    try:
+        dynamodb.describe_table(TableName=name)
+    except ClientError as exc:
+        if _code(exc) != "ResourceNotFoundException":
+            raise
+        dynamodb.create_table(**TABLE.create_table_kwargs(name))
+        dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    return name
+
+
+def _user_pool(cognito: Any, name: str, definition: UserPoolDefinition) -> str:
+    for page in cognito.get_paginator("list_user_pools").paginate(PaginationConfig={"PageSize": 60}):
+        for pool in page["UserPools"]:
+            if pool["Name"] == name:
+                return str(pool["Id"])
+    return str(cognito.create_user_pool(**user_pool_kwargs(name, definition))["UserPool"]["Id"])
+
+
+def _app_client(cognito: Any, pool_id: str, name: str, definition: AppClientDefinition) -> str:
+    for page in cognito.get_paginator("list_user_pool_clients").paginate(UserPoolId=pool_id):
+        for found in page["UserPoolClients"]:
+            if found["ClientName"] == name:
+                return str(found["ClientId"])
+    created = cognito.create_user_pool_client(**app_client_kwargs(pool_id, name, definition))
+    return str(created["UserPoolClient"]["ClientId"])
+
+
+def _pagination_secret(secretsmanager: Any, name: str) -> str:
+    try:
+        return str(secretsmanager.describe_secret(SecretId=name)["ARN"])
+    except ClientError as exc:
+        if _code(exc) != "ResourceNotFoundException":
+            raise
+    created = secretsmanager.create_secret(
+        Name=name,
+        Description="Signs pagination tokens (nextToken) of the local stack",
+        SecretString=secrets.token_hex(32),  # 64 characters, like the deployed stack's generated secret
+    )
+    return str(created["ARN"])
+
+
+def _graphql_api(appsync: Any, name: str, definition: ApiDefinition, pool_id: str) -> str:
+    for api in _pages(appsync, "list_graphql_apis", "graphqlApis"):
+        if api["name"] == name:
+            return str(api["apiId"])
+    return str(appsync.create_graphql_api(**graphql_api_kwargs(name, definition, pool_id))["graphqlApi"]["apiId"])
+
+
+def _api_key(appsync: Any, api_id: str, stage: StageConfig) -> str:
+    now = int(time.time())
+    for key in _pages(appsync, "list_api_keys", "apiKeys", apiId=api_id):
+        if key.get("description") == API_KEY_DESCRIPTION and key["expires"] > now + _API_KEY_MIN_REMAINING_SECONDS:
+            return str(key["id"])
+    # AppSync counts expiry in epoch seconds and rounds it down to the hour itself.
+    expires = now + stage.api_key_expiry_days * _DAY_SECONDS
+    created = appsync.create_api_key(apiId=api_id, description=API_KEY_DESCRIPTION, expires=expires)
+    return str(created["apiKey"]["id"])
+
+
+def _pages(api: Any, operation: str, result_key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    for page in api.get_paginator(operation).paginate(**kwargs):
+        yield from page.get(result_key, [])
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))

@@ -1,0 +1,188 @@
+"""The WSGI app in front of moto: registered operations go to their handlers, the rest to moto.
+
+A request is recognised the way moto recognises it: the service and region from the SigV4 credential
+scope (`Credential=<key>/<date>/<region>/<service>/aws4_request`), or for Cognito's unsigned calls
+from the `X-Amz-Target` prefix; the account from the access key. Requests for services nobody
+extends are streamed to moto without being read, so S3 uploads and the like cost nothing extra.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from moto.iam.models import get_account_id_from
+from moto.moto_server.werkzeug_app import UNSIGNED_REQUESTS
+from werkzeug.wsgi import get_input_stream
+
+from emulator.local_aws.messages import AwsRequest, AwsResponse, ServiceError
+from emulator.local_aws.registry import HandlerContext, Registry
+from emulator.local_aws.specs import RawRequest, ServiceSpec, service_spec
+from emulator.local_aws.state import LocalState
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+logger = logging.getLogger(__name__)
+
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
+_RESET_PATH = "/moto-api/reset"
+
+
+@dataclass(frozen=True)
+class Caller:
+    service: str
+    region: str
+    access_key: str
+
+
+def identify(environ: WSGIEnvironment) -> Caller | None:
+    """Who is calling which service in which region, or None for requests that are not AWS calls."""
+    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if match is None:
+        # Presigned URLs carry the same scope in the query string.
+        credential = parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential", [""])[0]
+        match = _CREDENTIAL.search(f"Credential={credential}")
+    if match:
+        access_key, region, service = match.groups()
+        return Caller(service=service.lower(), region=region, access_key=access_key)
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        # moto's table of unsigned calls (Cognito sign-up and sign-in), so both sides agree.
+        service, region = UNSIGNED_REQUESTS.get(target.split(".", 1)[0], (None, None))
+        if service and region:
+            return Caller(service=service, region=region, access_key="")
+    return None
+
+
+def account_for(environ: WSGIEnvironment, access_key: str) -> str:
+    """The account moto files this request under (same precedence as moto's BaseResponse)."""
+    if "MOTO_ACCOUNT_ID" in os.environ:
+        return os.environ["MOTO_ACCOUNT_ID"]
+    if "HTTP_X_MOTO_ACCOUNT_ID" in environ:
+        return str(environ["HTTP_X_MOTO_ACCOUNT_ID"])
+    return get_account_id_from(access_key)
+
+
+class Gateway:
+    def __init__(self, moto: WSGIApplication, registry: Registry, state: LocalState) -> None:
+        self._moto = moto
+        self._registry = registry
+        self._state = state
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.rstrip("/") == _RESET_PATH and environ.get("REQUEST_METHOD") == "POST":
+            # Reset moto and the extension state together, or handlers would see keys of channels
+            # moto forgot.
+            answer = self._call_moto(environ, _read_body(environ))
+            if answer.ok:
+                self._state.reset()
+            return answer.send(start_response)
+        caller = identify(environ)
+        if caller is None or not self._registry.serves(caller.service):
+            return self._moto(environ, start_response)
+
+        body = _read_body(environ)
+        spec = service_spec(caller.service)
+        raw = RawRequest(
+            method=environ.get("REQUEST_METHOD", "GET"),
+            raw_path=_raw_path(environ),
+            query=environ.get("QUERY_STRING", ""),
+            headers=_headers(environ),
+            body=body,
+        )
+        resolved = spec.operation_for(raw)
+        handler = self._registry.handler(caller.service, resolved[0]) if resolved else None
+        if resolved is None or handler is None:
+            return self._moto(_with_body(environ, body), start_response)
+
+        operation, labels = resolved
+        try:
+            request = AwsRequest(
+                service=caller.service,
+                operation=operation,
+                region=caller.region,
+                account_id=account_for(environ, caller.access_key),
+                access_key=caller.access_key,
+                method=raw.method,
+                path=environ.get("PATH_INFO", ""),
+                headers=raw.headers,
+                body=body,
+                params=spec.params(operation, raw, labels),
+            )
+
+            def forward(body: bytes | None = None) -> AwsResponse:
+                return self._call_moto(environ, raw.body if body is None else body)
+
+            response = handler(request, HandlerContext(state=self._state, forward=forward))
+        except ServiceError as error:
+            response = spec.error_response(error)
+        except Exception:
+            # A bug in a handler must reach the client as a 500 AWS error (botocore raises it)
+            # rather than werkzeug's HTML debugger page.
+            logger.exception("local AWS handler failed", extra={"service": caller.service, "operation": operation})
+            response = _internal_error(spec)
+        return response.send(start_response)
+
+    def _call_moto(self, environ: WSGIEnvironment, body: bytes) -> AwsResponse:
+        """moto's full response to the request with `body`, captured instead of streamed."""
+        forwarded = _with_body(dict(environ), body)
+        captured: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured["status"] = status
+            captured["headers"] = headers
+            return chunks.append
+
+        result = self._moto(forwarded, start_response)
+        try:
+            chunks.extend(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        return AwsResponse(
+            status=int(str(captured["status"]).split(" ", 1)[0]),
+            headers=list(captured["headers"]),
+            body=b"".join(chunks),
+        )
+
+
+def _read_body(environ: WSGIEnvironment) -> bytes:
+    return get_input_stream(environ).read()
+
+
+def _with_body(environ: WSGIEnvironment, body: bytes) -> WSGIEnvironment:
+    """`environ` with its (already read) body back in place, as a plain sized body."""
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    return environ
+
+
+def _raw_path(environ: WSGIEnvironment) -> str:
+    # PATH_INFO is percent-decoded: an ARN in a URI label would split into segments there.
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    return str(raw).split("?", 1)[0] if raw else str(environ.get("PATH_INFO", "/"))
+
+
+def _headers(environ: WSGIEnvironment) -> dict[str, str]:
+    headers = {
+        key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")
+    }
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.replace("_", "-").lower()] = str(environ[key])
+    return headers
+
+
+def _internal_error(spec: ServiceSpec) -> AwsResponse:
+    return spec.error_response(ServiceError("InternalFailure", "the local AWS failed to handle the request", 500))

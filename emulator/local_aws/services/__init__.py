@@ -1,0 +1,16 @@
+"""One module per AWS service the local AWS extends; each exposes `install(registry)`."""
+
+from __future__ import annotations
+
+from emulator.local_aws.registry import Registry
+from emulator.local_aws.services import ivs
+
+INSTALLERS = (ivs.install,)
+
+
+def default_registry() -> Registry:
+    """Every extension the local AWS serves."""
+    registry = Registry()
+    for install in INSTALLERS:
+        install(registry)
+    return registry

@@ -1,0 +1,138 @@
+"""Per-stage configuration: `cdk.json` `context.stages.<stage>`, validated into a `StageConfig`.
+
+The stage is picked with `-c stage=dev|prod` (default dev). Every key is checked here, once, so a
+typo or a value AWS would refuse fails at synth time with the key's full path in the message instead
+of half-way through a deployment. No aws_cdk import: the local stack may read the same file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.settings import ChannelType
+from infra.definitions import StageConfig
+
+DEFAULT_STAGE = "dev"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CDK_JSON = PROJECT_ROOT / "cdk.json"
+
+# The only retention periods CloudWatch Logs accepts.
+LOG_RETENTION_DAYS = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+ARCHITECTURES = ("x86_64", "arm64")
+# A stage names the stack (UGC-<stage>) and AWS resources, so keep it to what all of them accept.
+_STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+
+
+class ConfigError(ValueError):
+    """cdk.json does not describe a usable stage."""
+
+
+def _int_in(low: int, high: int) -> Callable[[object], object]:
+    def parse(value: object) -> object:
+        # bool is an int subclass; `true` for a number is a mistake, not 1.
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"expected an integer from {low} to {high}")
+        return value
+
+    return parse
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[object], object]:
+    def parse(value: object) -> object:
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+def _channel_type(value: object) -> object:
+    return ChannelType(str(_one_of(tuple(t.value for t in ChannelType))(value)))
+
+
+def _log_retention(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, bool) or value not in LOG_RETENTION_DAYS:
+        raise ValueError(f"expected null (never expire) or one of {sorted(LOG_RETENTION_DAYS)}")
+    return value
+
+
+def _bool(value: object) -> object:
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
+
+
+def _optional(parse: Callable[[object], object]) -> Callable[[object], object]:
+    return lambda value: None if value is None else parse(value)
+
+
+@dataclass(frozen=True)
+class _Key:
+    field: str
+    parse: Callable[[object], object]
+
+
+# cdk.json key -> StageConfig field. Keys left out take the StageConfig default.
+_KEYS: dict[str, _Key] = {
+    "ivsChannelType": _Key("ivs_channel_type", _channel_type),
+    # AppSync refuses an API key that expires in less than a day or more than 365 days.
+    "apiKeyExpiryDays": _Key("api_key_expiry_days", _int_in(1, 365)),
+    "logRetentionDays": _Key("log_retention_days", _log_retention),
+    "retainData": _Key("retain_data", _bool),
+    "lambdaArchitecture": _Key("lambda_architecture", _one_of(ARCHITECTURES)),
+    # Lambda's own limits.
+    "lambdaMemoryMb": _Key("lambda_memory_mb", _optional(_int_in(128, 10240))),
+    "logLevel": _Key("log_level", _one_of(LOG_LEVELS)),
+}
+
+
+def stage_config(stage: str, raw: object) -> StageConfig:
+    """One stage's options, from its `context.stages.<stage>` object."""
+    where = f"context.stages.{stage}"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where} must be an object")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        spec = _KEYS.get(key)
+        if spec is None:
+            raise ConfigError(f"{where}.{key}: unknown key (known: {', '.join(sorted(_KEYS))})")
+        try:
+            values[spec.field] = spec.parse(value)
+        except ValueError as exc:
+            raise ConfigError(f"{where}.{key}: {exc}, got {json.dumps(value)}") from None
+    return StageConfig(stage=stage, **values)
+
+
+def load_stage_config(context: Mapping[str, object]) -> StageConfig:
+    """The chosen stage's config from CDK context (`stage` and `stages`, as `cdk.json` and `-c` give them)."""
+    stage = context.get("stage") or DEFAULT_STAGE
+    if not isinstance(stage, str) or not _STAGE_NAME.match(stage):
+        raise ConfigError(f"context.stage: expected a lowercase stage name, got {json.dumps(stage)}")
+    stages = context.get("stages")
+    if not isinstance(stages, Mapping):
+        raise ConfigError("context.stages: missing or not an object (is cdk.json at the project root?)")
+    if stage not in stages:
+        raise ConfigError(f"context.stage: unknown stage {stage!r} (cdk.json defines: {', '.join(stages)})")
+    return stage_config(stage, stages[stage])
+
+
+def file_context(path: Path = CDK_JSON) -> dict[str, Any]:
+    """The `context` of cdk.json: what the CDK CLI would pass, for runs without the CLI."""
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    context = document.get("context", {}) if isinstance(document, dict) else None
+    if not isinstance(context, dict):
+        raise ConfigError(f"{path}: `context` must be an object")
+    return context

@@ -1,0 +1,108 @@
+"""The GraphQL API: AppSync from `schema.graphql`, its auth modes from `infra.definitions.API`, and one
+Direct Lambda resolver per entry of `schema.lambda_fields()`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from aws_cdk import Duration, Expiration
+from aws_cdk import aws_appsync as appsync
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.constructs.stage import log_retention, removal_policy
+from infra.definitions import API, ApiDefinition, AuthMode, StageConfig
+from schema import LambdaField, lambda_fields
+
+
+class Api(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        schema_file: Path,
+        user_pool: cognito.IUserPool,
+        functions: Mapping[str, lambda_.IFunction],
+        definition: ApiDefinition = API,
+        fields: Sequence[LambdaField] | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._config = config
+        self._user_pool = user_pool
+        self.api = appsync.GraphqlApi(
+            self,
+            "GraphqlApi",
+            name=f"ugc-{config.stage}",
+            definition=appsync.Definition.from_file(str(schema_file)),
+            authorization_config=appsync.AuthorizationConfig(
+                default_authorization=self._auth_mode(definition.default_auth),
+                additional_authorization_modes=[self._auth_mode(m) for m in definition.additional_auth],
+            ),
+        )
+        self._log_errors()
+
+        data_sources: dict[str, appsync.LambdaDataSource] = {}
+        for field in lambda_fields() if fields is None else fields:
+            if field.function not in data_sources:
+                data_sources[field.function] = self.api.add_lambda_data_source(
+                    f"{field.function}DataSource", functions[field.function]
+                )
+            # No mapping templates: a Direct Lambda resolver, the handler gets AppSync's event as is.
+            # A batch size turns on BatchInvoke (one call for up to that many sibling fields).
+            data_sources[field.function].create_resolver(
+                f"{field.type_name}{field.field_name[:1].upper()}{field.field_name[1:]}Resolver",
+                type_name=field.type_name,
+                field_name=field.field_name,
+                max_batch_size=field.max_batch_size or None,
+            )
+
+    def _log_errors(self) -> None:
+        """Resolver errors to CloudWatch, with the stage's retention.
+
+        Set on the CfnGraphQLApi rather than through `log_config`, for which CDK adds a custom-resource
+        Lambda to set the retention, and a role allowed to write every log group in the account. Here the
+        group is created up front (at the name AppSync writes to) and the role may write only to it.
+        """
+        log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=f"/aws/appsync/apis/{self.api.api_id}",
+            retention=log_retention(self._config.log_retention_days),
+            removal_policy=removal_policy(self._config),
+        )
+        role = iam.Role(self, "LogsRole", assumed_by=iam.ServicePrincipal("appsync.amazonaws.com"))
+        log_group.grant_write(role)
+        cfn_api = self.api.node.default_child
+        if not isinstance(cfn_api, appsync.CfnGraphQLApi):
+            raise TypeError("GraphqlApi no longer wraps a CfnGraphQLApi")
+        cfn_api.log_config = appsync.CfnGraphQLApi.LogConfigProperty(
+            cloud_watch_logs_role_arn=role.role_arn,
+            # Errors only, and without headers or tokens ("verbose content").
+            field_log_level="ERROR",
+            exclude_verbose_content=True,
+        )
+
+    def _auth_mode(self, mode: AuthMode) -> appsync.AuthorizationMode:
+        if mode == "AMAZON_COGNITO_USER_POOLS":
+            return appsync.AuthorizationMode(
+                authorization_type=appsync.AuthorizationType.USER_POOL,
+                user_pool_config=appsync.UserPoolConfig(user_pool=self._user_pool),
+            )
+        if mode == "API_KEY":
+            return appsync.AuthorizationMode(
+                authorization_type=appsync.AuthorizationType.API_KEY,
+                api_key_config=appsync.ApiKeyConfig(
+                    description=f"Public read access ({self._config.stage})",
+                    # Counted from synth time, so every deploy pushes the expiry out again.
+                    expires=Expiration.after(Duration.days(self._config.api_key_expiry_days)),
+                ),
+            )
+        if mode == "AWS_IAM":
+            return appsync.AuthorizationMode(authorization_type=appsync.AuthorizationType.IAM)
+        raise ValueError(f"unsupported AppSync auth mode {mode!r}")

@@ -1,0 +1,47 @@
+"""Synthesise each stage once per session (jsii starts Node, which costs seconds), dependencies not bundled."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.config import file_context, load_stage_config
+from tests.infra.infra_synth import Synth
+
+STAGES = ("dev", "prod")
+
+
+@pytest.fixture(scope="session")
+def synths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synth]:
+    from aws_cdk import App
+    from aws_cdk.assertions import Template
+
+    from infra.app import build
+
+    # Both stages in one app, as `python -m infra.app --all` builds them.
+    app = App(context=file_context(), outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    build_root = tmp_path_factory.mktemp("lambda")
+    stacks = {stage: build(app, install_deps=False, build_root=build_root, stage=stage) for stage in STAGES}
+    # Templates only once every stack is in: reading one synthesises the app, which then stays frozen.
+    return {
+        stage: Synth(
+            config=load_stage_config({**file_context(), "stage": stage}),
+            template=Template.from_stack(stack),
+            asset_root=build_root,
+        )
+        for stage, stack in stacks.items()
+    }
+
+
+@pytest.fixture(scope="session")
+def dev(synths: dict[str, Synth]) -> Synth:
+    return synths["dev"]
+
+
+@pytest.fixture(scope="session")
+def prod(synths: dict[str, Synth]) -> Synth:
+    return synths["prod"]
+
+
+@pytest.fixture(params=STAGES)
+def each_stage(request: pytest.FixtureRequest, synths: dict[str, Synth]) -> Synth:
+    return synths[request.param]

@@ -1,0 +1,121 @@
+"""Per-stage config: cdk.json's stages load into StageConfig; mistakes fail naming the key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.settings import ChannelType
+from infra.config import ConfigError, file_context, load_stage_config, stage_config
+from infra.definitions import StageConfig
+
+
+def test_cdk_json_defines_dev_and_prod_with_their_channel_types_and_retention() -> None:
+    # GIVEN the project's cdk.json
+    context = file_context()
+
+    # WHEN loading each stage
+    dev = load_stage_config({**context, "stage": "dev"})
+    prod = load_stage_config({**context, "stage": "prod"})
+
+    # THEN dev streams on BASIC channels and keeps logs a week; prod STANDARD, a year
+    assert (dev.stage, dev.ivs_channel_type, dev.log_retention_days) == ("dev", ChannelType.BASIC, 7)
+    assert (prod.stage, prod.ivs_channel_type, prod.log_retention_days) == ("prod", ChannelType.STANDARD, 365)
+    assert prod.retain_data and not dev.retain_data
+
+
+def test_stage_defaults_to_dev() -> None:
+    # GIVEN a context naming no stage
+    context: dict[str, object] = {"stages": {"dev": {}, "prod": {}}}
+
+    # WHEN loading
+    config = load_stage_config(context)
+
+    # THEN dev is chosen
+    assert config.stage == "dev"
+
+
+def test_keys_left_out_take_the_stage_config_defaults() -> None:
+    # GIVEN an empty stage object
+    # WHEN loading it
+    config = stage_config("dev", {})
+
+    # THEN every field is StageConfig's default
+    assert config == StageConfig(stage="dev")
+
+
+def test_unknown_stage_is_refused_naming_the_known_ones() -> None:
+    # GIVEN a stage cdk.json does not define
+    context = {"stage": "qa", "stages": {"dev": {}, "prod": {}}}
+
+    # WHEN loading / THEN the error names it and the defined stages
+    with pytest.raises(ConfigError, match=r"unknown stage 'qa' \(cdk.json defines: dev, prod\)"):
+        load_stage_config(context)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("ivsChannelType", "PREMIUM"),
+        ("apiKeyExpiryDays", 366),
+        ("apiKeyExpiryDays", 0),
+        ("apiKeyExpiryDays", True),
+        ("logRetentionDays", 8),
+        ("logRetentionDays", "7"),
+        ("retainData", "yes"),
+        ("lambdaArchitecture", "aarch64"),
+        ("lambdaMemoryMb", 64),
+        ("logLevel", "TRACE"),
+    ],
+)
+def test_bad_value_is_refused_naming_its_full_key(key: str, value: object) -> None:
+    # GIVEN a stage with one value AWS (or the project) would refuse
+    raw = {key: value}
+
+    # WHEN loading / THEN the error names context.stages.<stage>.<key> and the value
+    with pytest.raises(ConfigError, match=rf"^context\.stages\.prod\.{key}: .*got {json.dumps(value)}$"):
+        stage_config("prod", raw)
+
+
+def test_misspelt_key_is_refused_rather_than_ignored() -> None:
+    # GIVEN a typo in a key
+    raw = {"logRetentionDay": 7}
+
+    # WHEN loading / THEN the error names the key instead of silently using the default
+    with pytest.raises(ConfigError, match=r"context\.stages\.dev\.logRetentionDay: unknown key"):
+        stage_config("dev", raw)
+
+
+def test_null_retention_means_never_expire() -> None:
+    # GIVEN logRetentionDays null
+    # WHEN loading
+    config = stage_config("prod", {"logRetentionDays": None})
+
+    # THEN the config keeps logs forever
+    assert config.log_retention_days is None
+
+
+@pytest.mark.parametrize("stage", ["Prod", "dev_1", "", "x" * 21])
+def test_stage_names_unusable_in_stack_names_are_refused(stage: str) -> None:
+    # GIVEN a stage name CloudFormation or AWS resource names would not take (empty falls back to dev)
+    context = {"stage": stage, "stages": {stage: {}, "dev": {}}}
+
+    # WHEN loading
+    if not stage:
+        assert load_stage_config(context).stage == "dev"
+        return
+    # THEN it is refused, naming context.stage
+    with pytest.raises(ConfigError, match=r"^context\.stage: "):
+        load_stage_config(context)
+
+
+def test_unreadable_cdk_json_is_reported_with_its_path(tmp_path: Path) -> None:
+    # GIVEN a broken cdk.json
+    path = tmp_path / "cdk.json"
+    path.write_text("{not json")
+
+    # WHEN reading its context / THEN the error names the file
+    with pytest.raises(ConfigError, match=str(path)):
+        file_context(path)

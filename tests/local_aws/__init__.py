@@ -1,0 +1,1 @@
+"""Tests of the local AWS (emulator/local_aws)."""
