@@ -34,7 +34,8 @@ def account_json(item: AccountItem) -> dict[str, Any]:
         "id": item.sub,
         "username": item.username,
         "email": item.email,
-        "channel": channel_json(item),
+        # Nobody can follow their own channel, so the batch resolver need not ask.
+        "channel": channel_json(item, viewer_is_following=False),
         "ingestEndpoint": item.ingest_endpoint,
         "ingestServerUrl": f"rtmps://{item.ingest_endpoint}:443/app/" if item.ingest_endpoint else None,
         "streamKey": item.stream_key_value,

@@ -1,0 +1,21 @@
+"""`python -m bench` (make bench): every benchmark, printed as the tables in bench/README.md."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+from bench import cold_start, ddb_requests
+
+
+def main() -> None:
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
+    print("## Cold start\n")
+    print("| measure | median of 15 |\n|---|---|")
+    cold_start.main()
+    print("\n## DynamoDB requests per operation\n")
+    ddb_requests.main()
+
+
+if __name__ == "__main__":
+    main()
