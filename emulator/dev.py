@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -54,7 +55,24 @@ def banner(stack: LocalStack, seeded: bool, outputs: Path) -> str:
     return "\n".join(lines)
 
 
+class PortBusy(OSError):
+    pass
+
+
+def _check_free(host: str, port: int, what: str, flag: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise PortBusy(
+                f"port {port} ({what}) is already in use on {host}: stop the other `ugc dev`, or pass {flag}"
+            ) from exc
+
+
 async def _serve(args: argparse.Namespace) -> int:
+    _check_free(args.host, args.port, "local AppSync", "--port")
+    _check_free(args.host, args.aws_port, "local AWS", "--aws-port")
     local_aws = LocalAwsServer(host=args.host, port=args.aws_port)
     local_aws.start()
     try:
