@@ -19,10 +19,12 @@ from core.settings import LatencyMode, Settings
 from core.store import Table, cancellation_codes, error_code
 from core.timefmt import now_iso
 
-# How long a provisioning attempt owns the account before another caller may take over.
+# How long a provisioning attempt owns the account before another caller may take over: longer than
+# the function's timeout, so a live attempt is never overtaken.
 LEASE_SECONDS = 30
-# How long a concurrent caller waits for the owner of the lease to finish.
-WAIT_SECONDS = 20.0
+# How long a concurrent caller waits for the lease holder before answering "try again": well inside
+# the function's timeout (infra.definitions.FUNCTIONS), so the caller gets an answer, not a timeout.
+WAIT_SECONDS = 6.0
 
 
 @dataclass(frozen=True)
