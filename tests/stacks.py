@@ -105,18 +105,17 @@ class Http:
 
 
 @contextmanager
-def in_process_api(resources: LocalResources) -> Iterator[Api]:
-    """The resolver handler in this process, with the environment its deployment gives it."""
-    import resolvers.app
+def function_environment(resources: LocalResources, function: str = "api") -> Iterator[None]:
+    """This process becomes one warm container of `function`: its deployment's environment is set
+    and the handler's composition root is rebuilt from it, then both are restored."""
     import resolvers.context
 
-    env = dict(function_specs(resources)["api"].environment)
+    env = dict(function_specs(resources)[function].environment)
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
-    resolvers.context._core = None  # a fresh composition root for this deployment's settings
-    stack = LocalStack(resources, "http://in-process/graphql", invoker=InProcessInvoker({"api": resolvers.app.handler}))
+    resolvers.context._core = None
     try:
-        yield Api("in-process", stack, InProcess(stack))
+        yield
     finally:
         resolvers.context._core = None
         for key, value in saved.items():
@@ -124,6 +123,18 @@ def in_process_api(resources: LocalResources) -> Iterator[Api]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@contextmanager
+def in_process_api(resources: LocalResources) -> Iterator[Api]:
+    """The resolver handler in this process, with the environment its deployment gives it."""
+    import resolvers.app
+
+    with function_environment(resources):
+        stack = LocalStack(
+            resources, "http://in-process/graphql", invoker=InProcessInvoker({"api": resolvers.app.handler})
+        )
+        yield Api("in-process", stack, InProcess(stack))
 
 
 @contextmanager

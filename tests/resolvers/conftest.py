@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from emulator.appsync.invoke import LambdaContext
 from emulator.local_aws.bootstrap import bootstrap
 from emulator.local_aws.server import LocalAwsServer
-from emulator.stack import function_specs
+from tests.stacks import function_environment
 
 EVENTS = Path(__file__).parent / "events"
 Handler = Callable[[Any], Any]
@@ -24,23 +23,12 @@ Handler = Callable[[Any], Any]
 def handler(local_aws: LocalAwsServer) -> Iterator[Handler]:
     """`resolvers.app.handler` with its deployment environment, as one warm Lambda container."""
     import resolvers.app
-    import resolvers.context
-
-    env = function_specs(bootstrap(local_aws.endpoint, name_prefix="resolvers"))["api"].environment
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    resolvers.context._core = None
 
     def call(event: Any) -> Any:
         return resolvers.app.handler(event, LambdaContext(function_name="api", aws_request_id=str(uuid.uuid4())))
 
-    yield call
-    resolvers.context._core = None
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with function_environment(bootstrap(local_aws.endpoint, name_prefix="resolvers")):
+        yield call
 
 
 def recorded(name: str, **placeholders: str) -> Any:
