@@ -26,6 +26,14 @@ COLD = (
     "app.handler(json.loads(sys.argv[1]), types.SimpleNamespace(function_name='api', aws_request_id='bench'))\n"
 )
 
+# Diagnostic: the same first event served by core alone, without the powertools event handler.
+CORE_ONLY = (
+    "import json, os, sys, core.app, core.views\n"
+    "from core.settings import Settings\n"
+    "event = json.loads(sys.argv[1])\n"
+    "core.app.Core(Settings.from_env(os.environ)).accounts.get(event['identity']['sub'])\n"
+)
+
 
 def _time(code: str, arg: str, env: dict[str, str]) -> float:
     start = time.perf_counter()
@@ -42,13 +50,19 @@ def run(rounds: int = 15) -> dict[str, float]:
         for key, value in who.items():
             text = text.replace(key, value)
         event = json.dumps(json.loads(text))
-        floor, cold = [], []
-        _time(COLD, event, env)  # warm the OS file cache once for both
+        floor, cold, core_only = [], [], []
+        _time(COLD, event, env)  # warm the OS file cache once for all
         for _ in range(rounds):
             floor.append(_time(FLOOR, "", env))
             cold.append(_time(COLD, event, env))
-    result = {"floor_ms": statistics.median(floor) * 1000, "cold_ms": statistics.median(cold) * 1000}
+            core_only.append(_time(CORE_ONLY, event, env))
+    result = {
+        "floor_ms": statistics.median(floor) * 1000,
+        "cold_ms": statistics.median(cold) * 1000,
+        "core_ms": statistics.median(core_only) * 1000,
+    }
     result["ratio"] = result["cold_ms"] / result["floor_ms"]
+    result["core_ratio"] = result["core_ms"] / result["floor_ms"]
     return result
 
 
@@ -57,6 +71,7 @@ def main() -> None:
     print(f"| cold start: import + first `me` event | {r['cold_ms']:.0f} ms |")
     print(f"| floor: import boto3 + dynamodb client | {r['floor_ms']:.0f} ms |")
     print(f"| ratio | {r['ratio']:.2f}x |")
+    print(f"| diagnostic: same event via core, no powertools | {r['core_ms']:.0f} ms ({r['core_ratio']:.2f}x) |")
 
 
 if __name__ == "__main__":

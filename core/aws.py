@@ -1,7 +1,8 @@
-"""boto3 clients, created lazily so a cold start pays only for the services the first request uses.
+"""AWS clients, created lazily so a cold start pays only for the services the first request uses.
 
-Endpoints come from the standard `AWS_ENDPOINT_URL*` variables, so the same code talks to AWS or to
-the local AWS with no branches here.
+Built on botocore directly: boto3's import adds ~30 ms of modules (s3transfer and more) that
+the Lambdas never use (bench/README.md). Endpoints come from the standard `AWS_ENDPOINT_URL*`
+variables, so the same code talks to AWS or to the local AWS with no branches here.
 """
 
 from __future__ import annotations
@@ -9,21 +10,29 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-import boto3
+import botocore.session
 from botocore.config import Config
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
 
 
 class Clients:
-    def __init__(self, region: str, session: boto3.Session | None = None, endpoint_url: str | None = None) -> None:
+    def __init__(
+        self,
+        region: str,
+        *,
+        endpoint_url: str | None = None,
+        credentials: tuple[str, str] | None = None,
+    ) -> None:
         self._region = region
-        self._session = session or boto3.Session(region_name=region)
         # None lets botocore read AWS_ENDPOINT_URL[_<SERVICE>] (how Lambdas reach the local AWS).
         self._endpoint_url = endpoint_url
+        self._session = botocore.session.get_session()
+        if credentials:
+            self._session.set_credentials(*credentials)
 
     def _client(self, service: str) -> Any:
-        return self._session.client(  # type: ignore[call-overload]
+        return self._session.create_client(
             service, region_name=self._region, config=_CONFIG, endpoint_url=self._endpoint_url
         )
 

@@ -12,22 +12,18 @@ from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, Self
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
 from core import table
+from core.attributes import deserialize, serialize
 from core.presets import DEFAULT_AVATAR, DEFAULT_COLOR
 from core.settings import ChannelType, LatencyMode
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
 
 def to_attributes(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+    return {k: serialize(v) for k, v in values.items() if v is not None}
 
 
 def from_attributes(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+    return {k: deserialize(v) for k, v in item.items()}
 
 
 def _camel(name: str) -> str:

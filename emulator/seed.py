@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from core.app import Core
 from core.aws import Clients
 from core.timefmt import iso
-from emulator.local_aws.clients import boto_session
+from emulator.local_aws import LOCAL_CREDENTIALS
 from emulator.local_aws.clients import client as aws_client
 from emulator.stack import LocalStack, local_settings
 
@@ -72,7 +72,7 @@ async def seed(stack: LocalStack, now: datetime | None = None) -> None:
             await _run(stack, tokens[follower], _FOLLOW, {"u": username})
     core = Core(
         local_settings(stack.resources),
-        Clients(stack.resources.region, session=boto_session(), endpoint_url=stack.resources.endpoint),
+        Clients(stack.resources.region, endpoint_url=stack.resources.endpoint, credentials=LOCAL_CREDENTIALS),
     )
     moment = now or datetime.now(UTC)
     for username in DEMO_USERS:

@@ -18,8 +18,8 @@ import uvicorn
 from core.app import Core
 from core.aws import Clients
 from emulator.appsync.invoke import InProcessInvoker
+from emulator.local_aws import LOCAL_CREDENTIALS
 from emulator.local_aws.bootstrap import LocalResources
-from emulator.local_aws.clients import boto_session
 from emulator.seed import ensure_user
 from emulator.stack import LocalStack, function_specs, local_settings
 
@@ -81,7 +81,7 @@ class Api:
 
     def core(self) -> Core:
         """The domain, for test set-up that later steps drive from IVS events (live state)."""
-        clients = Clients(self.resources.region, session=boto_session(), endpoint_url=self.resources.endpoint)
+        clients = Clients(self.resources.region, endpoint_url=self.resources.endpoint, credentials=LOCAL_CREDENTIALS)
         return Core(local_settings(self.resources), clients)
 
 
