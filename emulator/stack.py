@@ -25,7 +25,7 @@ from emulator.local_aws import LOCAL_CREDENTIALS
 from emulator.local_aws.bootstrap import LocalResources
 from emulator.local_aws.clients import client as aws_client
 from emulator.outputs import amplify_outputs
-from infra.definitions import API, APP_CLIENT, FUNCTIONS, StageConfig, function_settings
+from infra.definitions import API, FUNCTIONS, StageConfig, function_settings
 
 CODE_ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = CODE_ROOT / "schema.graphql"
@@ -154,7 +154,6 @@ class LocalStack:
 
     def sign_in(self, username: str, password: str) -> dict[str, Any]:
         """Cognito USER_PASSWORD_AUTH against the local pool; PermissionError when refused."""
-        assert "ALLOW_USER_PASSWORD_AUTH" in APP_CLIENT.auth_flows
         try:
             out = self._cognito.initiate_auth(
                 ClientId=self.resources.user_pool_client_id,

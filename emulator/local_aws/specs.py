@@ -271,18 +271,7 @@ def _validate(service: str, shape: Shape, value: Any, path: str) -> list[str]:
     if kind in {"integer", "long"}:
         if isinstance(value, bool) or not isinstance(value, int):
             return [f"Value '{value}' at '{where}' failed to satisfy constraint: Member must be a number"]
-        errors = []
-        if "min" in meta and value < meta["min"]:
-            errors.append(
-                f"Value '{value}' at '{where}' failed to satisfy constraint: "
-                f"Member must have value greater than or equal to {meta['min']}"
-            )
-        if "max" in meta and value > meta["max"]:
-            errors.append(
-                f"Value '{value}' at '{where}' failed to satisfy constraint: "
-                f"Member must have value less than or equal to {meta['max']}"
-            )
-        return errors
+        return _bounds(value, value, meta, where, "value")
     if isinstance(shape, ListShape):
         if not isinstance(value, list):
             return [f"Value at '{where}' failed to satisfy constraint: Member must be a list"]
@@ -302,17 +291,19 @@ def _validate(service: str, shape: Shape, value: Any, path: str) -> list[str]:
 
 
 def _length(value: Any, length: int, meta: Mapping[str, Any], where: str) -> list[str]:
+    return _bounds(value, length, meta, where, "length")
+
+
+def _bounds(value: Any, measured: int, meta: Mapping[str, Any], where: str, what: str) -> list[str]:
+    """AWS's wording for a number (`what`="value") or a size (`what`="length") outside min..max."""
     errors = []
-    if "min" in meta and length < meta["min"]:
-        errors.append(
-            f"Value '{value}' at '{where}' failed to satisfy constraint: "
-            f"Member must have length greater than or equal to {meta['min']}"
-        )
-    if "max" in meta and length > meta["max"]:
-        errors.append(
-            f"Value '{value}' at '{where}' failed to satisfy constraint: "
-            f"Member must have length less than or equal to {meta['max']}"
-        )
+    for key, word, outside in (("min", "greater", measured < meta.get("min", measured)),
+                               ("max", "less", measured > meta.get("max", measured))):  # fmt: skip
+        if key in meta and outside:
+            errors.append(
+                f"Value '{value}' at '{where}' failed to satisfy constraint: "
+                f"Member must have {what} {word} than or equal to {meta[key]}"
+            )
     return errors
 
 
