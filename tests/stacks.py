@@ -105,19 +105,22 @@ class Http:
 
 
 @contextmanager
-def function_environment(resources: LocalResources, function: str = "api") -> Iterator[None]:
+def function_environment(
+    resources: LocalResources, function: str = "api", composition_root: Any = None
+) -> Iterator[None]:
     """This process becomes one warm container of `function`: its deployment's environment is set
-    and the handler's composition root is rebuilt from it, then both are restored."""
+    and the handler's composition root (a module with `_core`) is rebuilt from it, then restored."""
     import resolvers.context
 
+    root = composition_root or resolvers.context
     env = dict(function_specs(resources)[function].environment)
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
-    resolvers.context._core = None
+    root._core = None
     try:
         yield
     finally:
-        resolvers.context._core = None
+        root._core = None
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
