@@ -174,3 +174,33 @@ def http_api(resources: LocalResources) -> Iterator[Api]:
         stack = LocalStack(resources, f"{base}/graphql")
         holder["app"] = stack.app()  # type: ignore[assignment]
         yield Api("http", stack, Http(f"{base}/graphql"))
+
+
+@dataclass
+class FullStack:
+    """A whole local stack as `ugc dev` runs it: its own local AWS with Cognito triggers and S3
+    events running the real functions in worker processes, and the local AppSync over HTTP."""
+
+    aws: Any
+    resources: LocalResources
+    api: Api
+    outputs: Any
+
+
+@contextmanager
+def full_stack(prefix: str) -> Iterator[FullStack]:
+    from client.outputs import AmplifyOutputs
+    from emulator.lambda_runtime.bridge import FunctionBridge
+    from emulator.local_aws.bootstrap import bootstrap
+    from emulator.local_aws.server import LocalAwsServer
+
+    with LocalAwsServer(port=0) as aws:
+        resources = bootstrap(aws.endpoint, name_prefix=prefix)
+        bridge = FunctionBridge(function_specs(resources))
+        aws.set_functions(bridge)
+        try:
+            with http_api(resources) as api:
+                yield FullStack(aws, resources, api, AmplifyOutputs.from_dict(api.stack.outputs))
+        finally:
+            aws.set_functions(None)
+            bridge.close()
