@@ -53,8 +53,8 @@ def local_settings(resources: LocalResources) -> Settings:
         table_name=resources.table_name,
         user_pool_id=resources.user_pool_id,
         pagination_secret_arn=resources.pagination_secret_arn,
-        assets_bucket=getattr(resources, "assets_bucket", ""),
-        assets_base_url=getattr(resources, "assets_base_url", ""),
+        assets_bucket=resources.assets_bucket,
+        assets_base_url=resources.assets_base_url,
     )
 
 

@@ -51,8 +51,11 @@ class LocalCognito:
     password: str = PASSWORD
 
     def add_user(self, username: str, password: str = PASSWORD, email: str | None = None) -> str:
-        """A confirmed user with a permanent password, as after sign-up and confirmation."""
-        attributes = [{"Name": "email", "Value": email or f"{username}@example.com"}]
+        """A confirmed user with a verified e-mail and a permanent password, as after sign-up."""
+        attributes = [
+            {"Name": "email", "Value": email or f"{username}@example.com"},
+            {"Name": "email_verified", "Value": "true"},
+        ]
         self.admin.admin_create_user(
             UserPoolId=self.user_pool_id,
             Username=username,
@@ -70,7 +73,12 @@ def cognito(local_aws: LocalAwsServer) -> LocalCognito:
     """A fresh user pool and public app client (no secret, USER_PASSWORD_AUTH allowed) per test, in
     the suite's shared local AWS (tests/conftest.py)."""
     admin = local_aws_client(local_aws.endpoint, "cognito-idp")
-    pool_id = admin.create_user_pool(PoolName=f"ugc-{uuid.uuid4().hex[:8]}")["UserPool"]["Id"]
+    # E-mail verification, as the project's pool has: codes go to the (local) outbox.
+    pool_id = admin.create_user_pool(
+        PoolName=f"ugc-{uuid.uuid4().hex[:8]}",
+        AutoVerifiedAttributes=["email"],
+        AccountRecoverySetting={"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]},
+    )["UserPool"]["Id"]
     client_id = admin.create_user_pool_client(
         UserPoolId=pool_id,
         ClientName="web",

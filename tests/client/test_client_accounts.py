@@ -8,6 +8,7 @@ from botocore.stub import Stubber
 from client.accounts import CodeDelivery, CognitoAccounts, trigger_reason
 from client.auth import CognitoAuth
 from client.errors import AuthError, CognitoRefused, TriggerRejected
+from client.outbox import latest_code
 from client.outputs import AmplifyOutputs
 from emulator.local_aws.clients import client as local_aws_client
 
@@ -47,8 +48,10 @@ def test_a_signed_up_user_can_sign_in_once_confirmed(outputs: AmplifyOutputs, co
         CognitoAuth(outputs).sign_in("bob", cognito.password)
     assert raised.value.code == "UserNotConfirmedException"
 
-    # AND once he confirms (moto accepts any code), he can sign in with his sub in the token
-    accounts.confirm_sign_up("bob", "123456")
+    # AND once he confirms with the code the local outbox shows, he can sign in with his sub in the token
+    code = latest_code(outputs, "bob")
+    assert code is not None
+    accounts.confirm_sign_up("bob", code)
     session = CognitoAuth(outputs).sign_in("bob", cognito.password)
     assert session.claims()["sub"] == result.user_sub
 
@@ -78,7 +81,9 @@ def test_a_forgotten_password_is_replaced_with_the_reset_code(outputs: AmplifyOu
 
     # WHEN she asks for a reset code and sets a new password with it
     delivery = accounts.forgot_password("alice")
-    accounts.confirm_forgot_password("alice", "654321", NEW_PASSWORD)
+    code = latest_code(outputs, "alice")
+    assert code is not None
+    accounts.confirm_forgot_password("alice", code, NEW_PASSWORD)
 
     # THEN the code went to her e-mail, and only the new password signs her in
     assert delivery == CodeDelivery("a***@e***", "EMAIL", "email")

@@ -46,7 +46,7 @@ def new_user(stack: FullStack, auth: CognitoAuth, base: str) -> tuple[str, str, 
     assert code is not None and len(code) == 6
     accounts.confirm_sign_up(username, code)
     auth.sign_in(username, PASSWORD)
-    return username, email, UGCClient.for_user(stack.outputs, username, cache=auth._cache)
+    return username, email, UGCClient.for_user(stack.outputs, username, cache=auth.cache)
 
 
 def until(check: Any, seconds: float = 10.0) -> Any:
@@ -110,7 +110,7 @@ def test_an_account_from_sign_up_to_deletion_leaves_nothing_behind(stack: FullSt
         "changeUsername": {"username": renamed}
     }
     auth.sign_in(renamed, PASSWORD)
-    client = UGCClient.for_user(stack.outputs, renamed, cache=auth._cache)
+    client = UGCClient.for_user(stack.outputs, renamed, cache=auth.cache)
     assert client.execute("{ me { username } }")["me"]["username"] == renamed
 
     # AND moderates a viewer: a ban refuses chat and playback and cuts the connection at once
