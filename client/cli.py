@@ -1,8 +1,10 @@
 """The `ugc` command: start the local stack, sign in, and run GraphQL operations from a shell.
 
-Exit codes: 0 success; 1 the server answered with GraphQL errors (the body is still printed) or
-failed with an HTTP error; 2 usage, configuration, connection or authentication problems (one line
-on stderr), meaning the command, the setup or the sign-in needs fixing rather than the operation.
+Exit codes: 0 success; 1 the service refused the operation: the server answered with GraphQL
+errors (the body is still printed) or an HTTP error, or Cognito refused an account request (sign-up,
+confirmation, password reset; its reason on stderr), or `ugc codes --code-only` found no code;
+2 usage, configuration, connection or authentication problems (one line on stderr), meaning the
+command, the setup or the sign-in needs fixing rather than the operation.
 
 Only the standard library is imported at module level; each command imports what it needs, so
 `ugc --help` stays instant.
@@ -18,15 +20,21 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from client.errors import ConfigError, GraphQLErrors, HttpError, UGCError, UnauthorizedError
+from client.errors import CognitoRefused, ConfigError, GraphQLErrors, HttpError, UGCError, UnauthorizedError
 
 if TYPE_CHECKING:
+    from client.accounts import CodeDelivery
+    from client.outbox import Mail
     from client.outputs import AmplifyOutputs
     from client.sdk import UGCClient
 
 EXIT_OK = 0
-EXIT_GRAPHQL_ERRORS = 1
+EXIT_REFUSED = 1
+EXIT_GRAPHQL_ERRORS = EXIT_REFUSED
 EXIT_USAGE = 2
+# How many messages `ugc codes` shows: a user's newest one, or the newest few of everyone.
+CODES_FOR_USER = 1
+CODES_FOR_ALL = 10
 PASSWORD_ENV = "UGC_PASSWORD"  # noqa: S105 - the name of the variable, not a password
 # Commands whose arguments belong to another program and must reach it untouched.
 PASSTHROUGH_COMMANDS = frozenset({"dev"})
@@ -88,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     logout = commands.add_parser("logout", help="forget a cached session and revoke its refresh token")
     logout.add_argument("username")
 
+    _account_commands(commands)
+
     query = commands.add_parser(
         "query",
         help="run a query or mutation and print the JSON response",
@@ -109,6 +119,56 @@ def _parser() -> argparse.ArgumentParser:
     identity.add_argument("--api-key", action="store_true", help="anonymously, with the API key")
     identity.add_argument("--iam", action="store_true", help="IAM-signed, as the back-end publishers")
     return parser
+
+
+def _add_password_stdin(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help=f"read the {what} from stdin (else ${PASSWORD_ENV}, else a prompt, twice)",
+    )
+
+
+def _account_commands(commands: Any) -> None:
+    signup = commands.add_parser(
+        "signup",
+        help="create a Cognito account (then confirm it with the e-mailed code)",
+        description="Sign up to the user pool. The pool's sign-up rules run on Cognito's side; on the "
+        "local stack the confirmation e-mail lands in the outbox (`ugc codes USERNAME`).",
+    )
+    signup.add_argument("username")
+    signup.add_argument("--email", required=True, help="where the confirmation code is sent")
+    _add_password_stdin(signup, "password")
+
+    confirm = commands.add_parser("confirm", help="confirm a sign-up with the e-mailed code")
+    confirm.add_argument("username")
+    confirm.add_argument("code")
+
+    resend = commands.add_parser("resend-code", help="send a new sign-up confirmation code")
+    resend.add_argument("username")
+
+    reset = commands.add_parser(
+        "reset-password",
+        help="send a password-reset code, or (with --code) set the new password",
+        description="Without --code: ask Cognito to send a reset code. With --code: set a new password.",
+    )
+    reset.add_argument("username")
+    reset.add_argument("--code", help="the reset code that was sent; sets the new password")
+    _add_password_stdin(reset, "new password")
+
+    codes = commands.add_parser(
+        "codes",
+        help="show the newest e-mails of the local stack (confirmation and reset codes)",
+        description="The local stack sends no e-mail: it keeps each message in an outbox. This shows "
+        f"the newest message of USERNAME (or of an e-mail address), else the newest {CODES_FOR_ALL} of everyone.",
+    )
+    codes.add_argument("user", nargs="?", metavar="USERNAME", help="a username, or an e-mail address")
+    codes.add_argument("-n", "--last", type=int, metavar="N", help="how many messages to show")
+    codes.add_argument(
+        "--code-only",
+        action="store_true",
+        help="print only the newest code (for scripts: `ugc confirm alice $(ugc codes alice --code-only)`)",
+    )
 
 
 def _split_passthrough(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -145,7 +205,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _login(args)
         if args.command == "logout":
             return _logout(args)
+        if args.command in ACCOUNT_COMMANDS:
+            return ACCOUNT_COMMANDS[args.command](args)
         return _query(args)
+    except CognitoRefused as exc:
+        return _fail(exc, EXIT_REFUSED)
     except UnauthorizedError as exc:
         return _fail(exc)
     except HttpError as exc:
@@ -187,7 +251,9 @@ def _dev(rest: list[str]) -> int:
     return int(dev_main(rest) or 0)
 
 
-def _read_password(args: argparse.Namespace) -> str:
+def _read_password(args: argparse.Namespace, *, prompt: str | None = None, repeat: bool = False) -> str:
+    """From stdin, else $UGC_PASSWORD, else a prompt; a new password is prompted twice (`repeat`),
+    because a typo in it would lock the user out of the account it creates or resets."""
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     elif os.environ.get(PASSWORD_ENV):
@@ -195,7 +261,9 @@ def _read_password(args: argparse.Namespace) -> str:
     else:
         import getpass
 
-        password = getpass.getpass(f"Password for {args.username}: ")
+        password = getpass.getpass(prompt or f"Password for {args.username}: ")
+        if password and repeat and getpass.getpass("Repeat it: ") != password:
+            raise UsageError("the passwords do not match")
     if not password:
         raise UsageError("an empty password was given")
     return password
@@ -252,3 +320,112 @@ def _query(args: argparse.Namespace) -> int:
         # Same summary the SDK raises, so scripts see what went wrong without parsing the JSON.
         return _fail(GraphQLErrors(body["errors"], body.get("data")), EXIT_GRAPHQL_ERRORS)
     return EXIT_OK
+
+
+def _code_hint(outputs: AmplifyOutputs, username: str, then: str) -> str:
+    """Where the user finds the code that was just sent, and what to run with it."""
+    if outputs.aws_endpoint_url:
+        return f"The local stack sends no e-mail: see the code with `ugc codes {username}`, then run `{then}`."
+    return f"Run `{then}` with the code from the message."
+
+
+def _sent_to(delivery: CodeDelivery | None) -> str:
+    return f"to {delivery}" if delivery else "by Cognito"
+
+
+def _signup(args: argparse.Namespace) -> int:
+    from client.accounts import CognitoAccounts
+
+    outputs = _load_outputs(args)
+    password = _read_password(args, prompt=f"New password for {args.username}: ", repeat=True)
+    result = CognitoAccounts(outputs).sign_up(args.username, args.email, password)
+    if result.user_confirmed:
+        print(f"Signed up {args.username}; the account is already confirmed.")
+        print(f"Sign in with `ugc login {args.username}`.")
+        return EXIT_OK
+    print(f"Signed up {args.username}; confirm the account with the code sent {_sent_to(result.delivery)}.")
+    print(_code_hint(outputs, args.username, f"ugc confirm {args.username} CODE"))
+    return EXIT_OK
+
+
+def _confirm(args: argparse.Namespace) -> int:
+    from client.accounts import CognitoAccounts
+
+    CognitoAccounts(_load_outputs(args)).confirm_sign_up(args.username, args.code)
+    print(f"Confirmed {args.username}; sign in with `ugc login {args.username}`.")
+    return EXIT_OK
+
+
+def _resend_code(args: argparse.Namespace) -> int:
+    from client.accounts import CognitoAccounts
+
+    outputs = _load_outputs(args)
+    delivery = CognitoAccounts(outputs).resend_code(args.username)
+    print(f"Sent a new confirmation code {_sent_to(delivery)}; earlier codes no longer work.")
+    print(_code_hint(outputs, args.username, f"ugc confirm {args.username} CODE"))
+    return EXIT_OK
+
+
+def _reset_password(args: argparse.Namespace) -> int:
+    from client.accounts import CognitoAccounts
+
+    outputs = _load_outputs(args)
+    accounts = CognitoAccounts(outputs)
+    if args.code is None:
+        delivery = accounts.forgot_password(args.username)
+        print(f"Sent a password reset code for {args.username} {_sent_to(delivery)}.")
+        print(_code_hint(outputs, args.username, f"ugc reset-password {args.username} --code CODE"))
+        return EXIT_OK
+    password = _read_password(args, prompt=f"New password for {args.username}: ", repeat=True)
+    accounts.confirm_forgot_password(args.username, args.code, password)
+    print(f"Changed the password of {args.username}; sign in with `ugc login {args.username}`.")
+    return EXIT_OK
+
+
+def _codes(args: argparse.Namespace) -> int:
+    from client.outbox import local_outbox
+
+    if args.last is not None and args.last < 1:
+        raise UsageError("--last must be at least 1")
+    user: str | None = args.user
+    by_email = user is not None and "@" in user  # usernames cannot hold "@"; e-mail addresses must
+    mails = local_outbox(_load_outputs(args), username=None if by_email else user, email=user if by_email else None)
+    who = f" for {user}" if user else ""
+    if args.code_only:
+        code = next((mail.code for mail in reversed(mails) if mail.code), None)
+        if code is None:
+            # Like grep: nothing found is a failure a script can test, with the reason for a human.
+            print(f"ugc: no code in the local outbox{who}", file=sys.stderr)
+            return EXIT_REFUSED
+        print(code)
+        return EXIT_OK
+    if not mails:
+        print(f"No messages in the local outbox{who}.")
+        return EXIT_OK
+    shown = mails[-(args.last or (CODES_FOR_USER if user else CODES_FOR_ALL)) :]
+    print("\n\n".join(_describe_mail(mail) for mail in shown))
+    return EXIT_OK
+
+
+def _describe_mail(mail: Mail) -> str:
+    """A few aligned lines: when, to whom and why, then the code and the link (or the first line)."""
+    recipient = f"{mail.username} <{mail.to}>" if mail.username else mail.to
+    lines = [f"{mail.time:%Y-%m-%d %H:%M:%S} UTC  {recipient}  {mail.trigger_source or ''}".rstrip()]
+    if mail.subject:
+        lines.append(f"  subject: {mail.subject}")
+    if mail.code:
+        lines.append(f"  code:    {mail.code}")
+    if mail.link:
+        lines.append(f"  link:    {mail.link}")
+    elif mail.first_line:
+        lines.append(f"  message: {mail.first_line[:120]}")
+    return "\n".join(lines)
+
+
+ACCOUNT_COMMANDS = {
+    "signup": _signup,
+    "confirm": _confirm,
+    "resend-code": _resend_code,
+    "reset-password": _reset_password,
+    "codes": _codes,
+}

@@ -24,6 +24,32 @@ class AuthError(UGCError):
         self.code = code
 
 
+class CognitoRefused(AuthError):
+    """Cognito refused an account request (sign-up, confirmation, code resend, password reset).
+
+    `code` is Cognito's error code and `cognito_message` its message, unchanged, so callers can
+    branch on the code and show the message.
+    """
+
+    def __init__(self, message: str, code: str, cognito_message: str) -> None:
+        super().__init__(message, code)
+        self.cognito_message = cognito_message
+
+
+class TriggerRejected(CognitoRefused):
+    """A user pool Lambda trigger refused the request (Cognito's `UserLambdaValidationException`).
+
+    Cognito wraps the trigger's words as "PreSignUp failed with error <reason>."; `reason` is just
+    the trigger's words, `trigger` the trigger named in the wrapper (None when the message has no
+    wrapper), and `cognito_message` the whole message.
+    """
+
+    def __init__(self, message: str, code: str, cognito_message: str, *, reason: str, trigger: str | None) -> None:
+        super().__init__(message, code, cognito_message)
+        self.reason = reason
+        self.trigger = trigger
+
+
 class LoginRequired(AuthError):
     """There is no usable cached session: the user has to run `ugc login` (again)."""
 

@@ -11,13 +11,16 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from core import table as t
+from core.chat import Chat
+from core.cognito import Cognito
 from core.errors import Conflict, NotProvisioned, ValidationError
-from core.ivs import Ivs
+from core.ivs import IvsAdmin
 from core.models import AccountItem, to_attributes
 from core.presets import AVATARS, COLORS
-from core.settings import LatencyMode, Settings
+from core.settings import ChannelType, LatencyMode, Settings
 from core.store import Table, cancellation_codes, error_code
 from core.timefmt import now_iso
+from core.users import Users
 
 # How long a provisioning attempt owns the account before another caller may take over: longer than
 # the function's timeout, so a live attempt is never overtaken.
@@ -40,14 +43,18 @@ class Accounts:
     def __init__(
         self,
         table: Table,
-        ivs: Callable[[], Ivs],
+        ivs: Callable[[], IvsAdmin],
         settings: Settings,
+        chat: Callable[[], Chat],
+        users: Users,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._table = table
         self._ivs = ivs
         self._settings = settings
+        self._chat = chat
+        self._users = users
         self._clock = clock
         self._sleep = sleep
 
@@ -89,10 +96,12 @@ class Accounts:
         while True:
             existing = self.get(caller.sub, consistent=True)
             if existing:
-                return existing
+                return self._ensure_room(existing)
             lease = self._acquire_lease(caller)
             if lease:
-                return self._provision(caller, lease)
+                account = self._provision(caller, lease)
+                self._users.confirm(caller.username, caller.email, caller.sub)
+                return account
             if self._clock() >= deadline:
                 raise Conflict("provisioning of this account is in progress; try again shortly")
             self._sleep(0.2)
@@ -133,6 +142,8 @@ class Accounts:
             channel, key = ivs.create_channel(name, self._settings.ivs_channel_type.value, LatencyMode.LOW.value, tags)
         else:
             key = ivs.stream_key(channel.arn)
+        chat = self._chat()
+        room = chat.find_room(name) or chat.create_room(name, tags)
         ready = AccountItem(
             sub=caller.sub,
             username=caller.username,
@@ -147,6 +158,8 @@ class Accounts:
             channel_type=self._settings.ivs_channel_type,
             latency_mode=LatencyMode.LOW,
             created_at=now_iso(),
+            chat_room_arn=room,
+            reserved_names=(caller.username,),
         )
         try:
             self._table.transact(
@@ -163,11 +176,18 @@ class Accounts:
                         "Put": {
                             "TableName": self._table.name,
                             "Item": to_attributes(
-                                {"PK": t.username_pk(caller.username), "SK": t.USERNAME_SK, "sub": caller.sub}
+                                {
+                                    "PK": t.username_pk(caller.username),
+                                    "SK": t.USERNAME_SK,
+                                    "sub": caller.sub,
+                                    "username": caller.username,
+                                }
                             ),
-                            "ConditionExpression": "attribute_not_exists(PK) OR #sub = :sub",
+                            # Free, ours, or reserved for this very name by PreSignUp before we had a sub.
+                            "ConditionExpression": "attribute_not_exists(PK) OR #sub = :sub"
+                            " OR (attribute_not_exists(#sub) AND username = :u)",
                             "ExpressionAttributeNames": {"#sub": "sub"},
-                            "ExpressionAttributeValues": {":sub": {"S": caller.sub}},
+                            "ExpressionAttributeValues": {":sub": {"S": caller.sub}, ":u": {"S": caller.username}},
                         }
                     },
                 ]
@@ -185,6 +205,104 @@ class Accounts:
                 raise Conflict("provisioning of this account is in progress; try again shortly") from exc
             raise
         return ready
+
+    def _ensure_room(self, account: AccountItem) -> AccountItem:
+        """Accounts provisioned before chat existed get their room on the next createResources."""
+        if account.chat_room_arn:
+            return account
+        name = self.channel_name(account.sub)
+        chat = self._chat()
+        tags = {"project": self._settings.project_tag, "stage": self._settings.stage, "ownerSub": account.sub}
+        room = chat.find_room(name) or chat.create_room(name, tags)
+        return self._set(account.sub, {"chatRoomArn": room})
+
+    def _set(self, sub: str, changes: dict[str, Any], remove: tuple[str, ...] = ()) -> AccountItem:
+        """Update a provisioned account; refused (NotProvisioned) if it is not READY."""
+        names = {f"#{k}": k for k in changes} | {f"#{k}": k for k in remove} | {"#status": "status"}
+        expression = "SET " + ", ".join(f"#{k} = :{k}" for k in changes)
+        if remove:
+            expression += " REMOVE " + ", ".join(f"#{k}" for k in remove)
+        try:
+            out = self._table.client.update_item(
+                TableName=self._table.name,
+                Key={"PK": {"S": t.user_pk(sub)}, "SK": {"S": t.ACCOUNT_SK}},
+                UpdateExpression=expression,
+                ConditionExpression="#status = :ready",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={
+                    **{f":{k}": v for k, v in to_attributes(changes).items()},
+                    ":ready": {"S": "READY"},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise NotProvisioned from exc
+            raise
+        return AccountItem.from_item(out["Attributes"])
+
+    # --- settings ------------------------------------------------------------------------------
+    def change_username(self, caller: Caller, new_name: str, cognito: Cognito) -> AccountItem:
+        """Same rules as sign-up, unique; afterwards the user signs in with the new name (an alias).
+        Every name the account held stays reserved until it is deleted."""
+        account = self.require(caller.sub)
+        if new_name == account.username:
+            return account
+        self._users.reserve_rename(caller.sub, new_name)
+        try:
+            cognito.set_preferred_username(caller.username, new_name)
+        except Exception:
+            if new_name.lower() not in {n.lower() for n in account.reserved_names}:
+                self._users.release([new_name], None, caller.sub)
+            raise
+        names = tuple(dict.fromkeys((*account.reserved_names, account.username, new_name)))
+        return self._set(
+            caller.sub, {"username": new_name, "usernameKey": new_name.lower(), "reservedNames": list(names)}
+        )
+
+    def reset_stream_key(self, sub: str) -> AccountItem:
+        account = self.require(sub)
+        assert account.channel_arn is not None
+        ivs = self._ivs()
+        ivs.stop_stream(account.channel_arn)
+        key = ivs.replace_stream_key(account.channel_arn)
+        return self._set(sub, {"streamKeyArn": key.arn, "streamKeyValue": key.value})
+
+    def update_configuration(
+        self, sub: str, channel_type: str | None, latency_mode: str | None, is_private: bool | None
+    ) -> AccountItem:
+        if channel_type is None and latency_mode is None and is_private is None:
+            raise ValidationError("input", "give at least one of type, latencyMode or isPrivate")
+        account = self.require(sub)
+        assert account.channel_arn is not None
+        new_type = ChannelType(channel_type) if channel_type else account.channel_type
+        new_latency = LatencyMode(latency_mode) if latency_mode else account.latency_mode
+        private = account.is_private if is_private is None else is_private
+        self._ivs().update_channel(account.channel_arn, new_type.value, new_latency.value, private)
+        return self._set(sub, {"channelType": new_type.value, "latencyMode": new_latency.value, "isPrivate": private})
+
+    def record_upload(self, sub: str, kind: str, url: str, sequencer: str) -> bool:
+        """An uploaded avatar/banner landed: use it unless a newer upload already did (S3 events can
+        arrive out of order). False when ignored."""
+        field = {"avatar": "avatar", "banner": "banner"}[kind]
+        try:
+            self._table.client.update_item(
+                TableName=self._table.name,
+                Key={"PK": {"S": t.user_pk(sub)}, "SK": {"S": t.ACCOUNT_SK}},
+                UpdateExpression="SET #url = :url, #seq = :seq",
+                ConditionExpression="#status = :ready AND (attribute_not_exists(#seq) OR #seq < :seq)",
+                ExpressionAttributeNames={"#url": f"{field}Url", "#seq": f"{field}Sequencer", "#status": "status"},
+                ExpressionAttributeValues={
+                    ":url": {"S": url},
+                    ":seq": {"S": sequencer.upper().rjust(32, "0")},
+                    ":ready": {"S": "READY"},
+                },
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def _release(self, sub: str, lease: str) -> None:
         try:

@@ -5,13 +5,19 @@ from __future__ import annotations
 from functools import cached_property
 
 from core.accounts import Accounts
+from core.assets import Assets
 from core.aws import Clients
 from core.channels import Channels
+from core.chat import Chat
+from core.cognito import Cognito
+from core.deletion import Deletion
 from core.follows import Follows
-from core.ivs import Ivs
+from core.ivs import IvsAdmin
+from core.moderation import Moderation
 from core.pagination import PageTokens
-from core.settings import Settings
+from core.settings import Settings, SettingsError
 from core.store import Table
+from core.users import Users
 
 
 class Core:
@@ -27,6 +33,22 @@ class Core:
             self._secret = str(out["SecretString"]).encode()
         return self._secret
 
+    # Adapters are built on first use, so a cold start creates only the clients its request needs.
+    def ivs(self) -> IvsAdmin:
+        return IvsAdmin(self.clients.ivs)
+
+    def chat(self) -> Chat:
+        return Chat(self.clients.ivschat)
+
+    def assets(self) -> Assets:
+        return Assets(self.clients.s3, self.settings.assets_bucket)
+
+    def cognito(self, user_pool_id: str | None = None) -> Cognito:
+        pool = user_pool_id or self.settings.user_pool_id
+        if not pool:
+            raise SettingsError("invalid or missing environment variables: USER_POOL_ID")
+        return Cognito(self.clients.cognito, pool)
+
     @cached_property
     def table(self) -> Table:
         return Table(self.clients.dynamodb, self.settings.table_name)
@@ -36,8 +58,12 @@ class Core:
         return PageTokens(self._pagination_secret)
 
     @cached_property
+    def users(self) -> Users:
+        return Users(self.table, self.settings)
+
+    @cached_property
     def accounts(self) -> Accounts:
-        return Accounts(self.table, lambda: Ivs(self.clients.ivs), self.settings)
+        return Accounts(self.table, self.ivs, self.settings, self.chat, self.users)
 
     @cached_property
     def channels(self) -> Channels:
@@ -46,3 +72,11 @@ class Core:
     @cached_property
     def follows(self) -> Follows:
         return Follows(self.table, self.accounts, self.tokens)
+
+    @cached_property
+    def moderation(self) -> Moderation:
+        return Moderation(self.table, self.accounts, self.channels, self.chat)
+
+    @cached_property
+    def deletion(self) -> Deletion:
+        return Deletion(self.table, self.follows, self.users, self.ivs, self.chat, self.assets, self.cognito)

@@ -51,3 +51,11 @@ class Clients:
     @cached_property
     def cognito(self) -> Any:
         return self._client("cognito-idp")
+
+    @cached_property
+    def ivschat(self) -> Any:
+        return self._client("ivschat")
+
+    @cached_property
+    def s3(self) -> Any:
+        return self._client("s3")

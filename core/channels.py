@@ -19,6 +19,8 @@ from core.timefmt import now_iso
 class Page:
     items: list[AccountItem]
     next_token: str | None
+    # Owners (subs) of the listed channels that banned the viewer, when asked for.
+    banned_by: frozenset[str] = frozenset()
 
 
 class Channels:

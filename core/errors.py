@@ -48,3 +48,7 @@ class Unauthenticated(DomainError):
 class InternalFailure(DomainError):
     def __init__(self, request_id: str) -> None:
         super().__init__(f"An internal failure occurred (request {request_id}).")
+
+
+class Forbidden(DomainError):
+    """The caller may not do this (for example: a viewer banned from the channel's chat)."""

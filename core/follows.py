@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import ClientError
 
 from core import table as t
@@ -126,7 +128,8 @@ class Follows:
 
     def following(self, follower_sub: str, limit: int | None, next_token: str | None) -> Page:
         """Followed channels, live first (newest start) then offline (newest follow): one Query of the
-        `following` index and one BatchGetItem of the channels, whatever the number of follows."""
+        `following` index and one BatchGetItem of the channels and of the follower's bans on them,
+        whatever the number of follows."""
         size = page_size(limit)
         scope = f"following:{follower_sub}"
         start = self._tokens.decode(scope, next_token)
@@ -138,11 +141,14 @@ class Follows:
             Limit=size,
             **({"ExclusiveStartKey": start} if start else {}),
         )
-        owners = [f["ownerSub"]["S"] for f in follows]
-        keys = [{"PK": {"S": t.user_pk(sub)}, "SK": {"S": t.ACCOUNT_SK}} for sub in dict.fromkeys(owners)]
-        by_sub = {a.sub: a for a in (AccountItem.from_item(i) for i in self._table.batch_get(keys))}
+        owners = list(dict.fromkeys(f["ownerSub"]["S"] for f in follows))
+        keys = [{"PK": {"S": t.user_pk(sub)}, "SK": {"S": t.ACCOUNT_SK}} for sub in owners]
+        keys += [{"PK": {"S": t.user_pk(sub)}, "SK": {"S": t.ban_sk(follower_sub)}} for sub in owners]
+        found = self._table.batch_get(keys)
+        by_sub = {a.sub: a for a in (AccountItem.from_item(i) for i in found if i["SK"]["S"] == t.ACCOUNT_SK)}
+        banned_by = frozenset(t.sub_of(i["PK"]["S"]) for i in found if i["SK"]["S"].startswith(t.BAN_PREFIX))
         items = [by_sub[sub] for sub in owners if sub in by_sub and by_sub[sub].ready]
-        return Page(items, self._tokens.encode(scope, last))
+        return Page(items, self._tokens.encode(scope, last), banned_by)
 
     def is_following(self, follower_sub: str, channel_ids: list[str]) -> dict[str, bool]:
         """Which of these channels the follower follows: one BatchGetItem for up to 100 channels."""
@@ -152,3 +158,47 @@ class Follows:
             keys = [{"PK": {"S": t.user_pk(follower_sub)}, "SK": {"S": t.follow_sk(c)}} for c in unique[i : i + 100]]
             found.update(item["SK"]["S"].removeprefix(t.FOLLOW_PREFIX) for item in self._table.batch_get(keys))
         return {c: c in found for c in unique}
+
+    def remove_all_of(self, follower_sub: str) -> None:
+        """Remove every follow of a user (account deletion), keeping follower counts right."""
+        follows = list(
+            self._table.query_all(
+                KeyConditionExpression="PK = :me AND begins_with(SK, :f)",
+                ExpressionAttributeValues={":me": {"S": t.user_pk(follower_sub)}, ":f": {"S": t.FOLLOW_PREFIX}},
+            )
+        )
+        for follow in follows:
+            owner = follow.get("ownerSub", {}).get("S")
+            items: list[dict[str, Any]] = [
+                {
+                    "Delete": {
+                        "TableName": self._table.name,
+                        "Key": {"PK": follow["PK"], "SK": follow["SK"]},
+                        "ConditionExpression": "attribute_exists(PK)",
+                    }
+                }
+            ]
+            if owner:
+                items.append(
+                    {
+                        "Update": {
+                            "TableName": self._table.name,
+                            "Key": {"PK": {"S": t.user_pk(owner)}, "SK": {"S": t.ACCOUNT_SK}},
+                            "UpdateExpression": "ADD followerCount :minus",
+                            "ConditionExpression": "attribute_exists(PK)",
+                            "ExpressionAttributeValues": {":minus": {"N": "-1"}},
+                        }
+                    }
+                )
+            try:
+                self._table.transact(items)
+            except ClientError as exc:
+                codes = cancellation_codes(exc)
+                if codes[:1] == ["ConditionalCheckFailed"]:
+                    continue  # already gone
+                if codes[1:2] == ["ConditionalCheckFailed"]:
+                    self._table.client.delete_item(
+                        TableName=self._table.name, Key={"PK": follow["PK"], "SK": follow["SK"]}
+                    )  # the channel itself is gone: nothing to count
+                    continue
+                raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,3 +56,35 @@ class Ivs:
         else:
             raw = self._client.create_stream_key(channelArn=channel_arn)["streamKey"]
         return StreamKey(arn=raw["arn"], value=raw["value"])
+
+
+def _code(exc: Exception) -> str:
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+class IvsAdmin(Ivs):
+    """The channel operations settings and account deletion need."""
+
+    def stop_stream(self, channel_arn: str) -> None:
+        """Stop a live broadcast; a channel that is not live is already stopped."""
+        try:
+            self._client.stop_stream(channelArn=channel_arn)
+        except self._client.exceptions.ClientError as exc:
+            if _code(exc) not in ("ChannelNotBroadcasting", "ResourceNotFoundException"):
+                raise
+
+    def replace_stream_key(self, channel_arn: str) -> StreamKey:
+        """Delete every key of the channel, then create one: the old key stops working at once."""
+        for summary in self._client.list_stream_keys(channelArn=channel_arn)["streamKeys"]:
+            with contextlib.suppress(self._client.exceptions.ResourceNotFoundException):
+                self._client.delete_stream_key(arn=summary["arn"])
+        raw = self._client.create_stream_key(channelArn=channel_arn)["streamKey"]
+        return StreamKey(arn=raw["arn"], value=raw["value"])
+
+    def update_channel(self, channel_arn: str, channel_type: str, latency_mode: str, authorized: bool) -> None:
+        self._client.update_channel(arn=channel_arn, type=channel_type, latencyMode=latency_mode, authorized=authorized)
+
+    def delete_channel(self, channel_arn: str) -> None:
+        with contextlib.suppress(self._client.exceptions.ResourceNotFoundException):
+            self._client.delete_channel(arn=channel_arn)

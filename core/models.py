@@ -49,7 +49,11 @@ class Item(ABC):
         values = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            values[_camel(f.name)] = value.value if isinstance(value, ChannelType | LatencyMode) else value
+            if isinstance(value, ChannelType | LatencyMode):
+                value = value.value
+            elif isinstance(value, tuple):
+                value = list(value) if value else None  # DynamoDB stores lists; an empty one is left out
+            values[_camel(f.name)] = value
         return values
 
     def to_item(self) -> dict[str, Any]:
@@ -97,7 +101,7 @@ class AccountItem(Item):
     email: str | None = None
     avatar: str = DEFAULT_AVATAR
     color: str = DEFAULT_COLOR
-    status: Literal["PROVISIONING", "READY"] = "PROVISIONING"
+    status: Literal["PROVISIONING", "READY", "DELETING"] = "PROVISIONING"
     lease_id: str | None = None
     lease_expires: int | None = None
     channel_id: str | None = None
@@ -113,12 +117,19 @@ class AccountItem(Item):
     live_since: str | None = None
     avatar_url: str | None = None
     banner_url: str | None = None
+    chat_room_arn: str | None = None
+    # Every name this account has held: all stay reserved until the account is deleted.
+    reserved_names: tuple[str, ...] = ()
+    # S3 event sequencers of the current avatar and banner (newer uploads win, late events lose).
+    avatar_sequencer: str | None = None
+    banner_sequencer: str | None = None
 
     _converters: ClassVar[dict[str, Any]] = {
         "lease_expires": _int,
         "follower_count": _int,
         "channel_type": ChannelType,
         "latency_mode": LatencyMode,
+        "reserved_names": tuple,
     }
 
     @property
@@ -137,6 +148,17 @@ class AccountItem(Item):
 def follow_order(live_since: str | None, followed_at: str) -> str:
     """Sort key of the `following` index: live channels (newest start) above offline ones (newest follow)."""
     return f"1#{live_since}" if live_since else f"0#{followed_at}"
+
+
+@dataclass(frozen=True)
+class BanItem(Item):
+    owner_sub: str
+    banned_sub: str
+    banned_username: str
+    banned_at: str
+
+    def keys(self) -> dict[str, str]:
+        return {"PK": table.user_pk(self.owner_sub), "SK": table.ban_sk(self.banned_sub), "bannedSub": self.banned_sub}
 
 
 @dataclass(frozen=True)

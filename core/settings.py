@@ -11,7 +11,7 @@ Lambda cold start more than the whole budget allows (docs/decisions.md, bench/RE
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -45,9 +45,24 @@ class Settings:
     stage: str = field(metadata=_env("STAGE", "Deployment stage name (dev, prod, local)"))
     region: str = field(metadata=_env("AWS_REGION", "Set by the Lambda runtime"))
     table_name: str = field(metadata=_env("TABLE_NAME", "The single DynamoDB table"))
-    user_pool_id: str = field(metadata=_env("USER_POOL_ID", "Cognito user pool"))
     pagination_secret_arn: str = field(
         metadata=_env("PAGINATION_SECRET_ARN", "Secret whose value signs nextToken values")
+    )
+    # Empty for the Cognito trigger function: the pool cannot name itself in its own triggers'
+    # environment (a CloudFormation cycle); triggers read the pool id from their events instead.
+    user_pool_id: str = field(default="", metadata=_env("USER_POOL_ID", "Cognito user pool (not for triggers)"))
+    assets_bucket: str = field(default="", metadata=_env("ASSETS_BUCKET", "S3 bucket of avatars and banners"))
+    assets_base_url: str = field(
+        default="", metadata=_env("ASSETS_BASE_URL", "Public base URL of the assets bucket (CloudFront)")
+    )
+    client_base_url: str = field(
+        default="http://localhost:3000", metadata=_env("CLIENT_BASE_URL", "Frontend base for e-mailed links")
+    )
+    enable_user_auto_verify: bool = field(
+        default=False, metadata=_env("ENABLE_USER_AUTO_VERIFY", "Confirm sign-ups without an e-mailed code")
+    )
+    sign_up_allowed_domains: tuple[str, ...] = field(
+        default=(), metadata=_env("SIGN_UP_ALLOWED_DOMAINS", "Comma-separated e-mail domains; empty = any")
     )
     ivs_channel_type: ChannelType = field(
         default=ChannelType.BASIC, metadata=_env("IVS_CHANNEL_TYPE", "Type of new IVS channels")
@@ -57,7 +72,11 @@ class Settings:
     service_name: str = field(default="ugc", metadata=_env("POWERTOOLS_SERVICE_NAME", "Service name in logs"))
 
     def __post_init__(self) -> None:
-        problems = [f.metadata["env"] for f in fields(self) if not str(getattr(self, f.name) or "").strip()]
+        problems = [
+            f.metadata["env"]
+            for f in fields(self)
+            if f.default is MISSING and not str(getattr(self, f.name) or "").strip()
+        ]
         try:
             object.__setattr__(self, "ivs_channel_type", ChannelType(self.ivs_channel_type))
         except ValueError:
@@ -67,8 +86,10 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
-        values: dict[str, Any] = {f.name: env[f.metadata["env"]] for f in fields(cls) if f.metadata["env"] in env}
-        missing = [f.metadata["env"] for f in fields(cls) if f.name not in values and f.default is f.default_factory]
+        values: dict[str, Any] = {
+            f.name: _parse(f.name, env[f.metadata["env"]]) for f in fields(cls) if f.metadata["env"] in env
+        }
+        missing = [f.metadata["env"] for f in fields(cls) if f.name not in values and f.default is MISSING]
         if missing:
             raise SettingsError(f"invalid or missing environment variables: {', '.join(sorted(missing))}")
         return cls(**values)
@@ -85,7 +106,28 @@ class Settings:
     def to_env(self) -> dict[str, str]:
         """The environment a deployment gives a function (runtime-provided names excluded)."""
         return {
-            f.metadata["env"]: str(getattr(self, f.name))
+            f.metadata["env"]: _format(getattr(self, f.name))
             for f in fields(self)
             if f.metadata["env"] not in RUNTIME_PROVIDED
         }
+
+
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False, "": False}
+
+
+def _parse(name: str, raw: str) -> Any:
+    if name == "enable_user_auto_verify":
+        if raw.strip().lower() not in _BOOLEANS:
+            raise SettingsError("invalid or missing environment variables: ENABLE_USER_AUTO_VERIFY")
+        return _BOOLEANS[raw.strip().lower()]
+    if name == "sign_up_allowed_domains":
+        return tuple(d.strip().lower() for d in raw.split(",") if d.strip())
+    return raw
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return str(value)

@@ -10,6 +10,11 @@ index and attribute names from here. Item layout (see docs/architecture.md for t
 | username    | USERNAME#<name> | USERNAME           | - (case-insensitive uniqueness)                      |
 | follow      | USER#<follower> | FOLLOW#<channelId> | channelId (byChannel: followers of a channel),       |
 |             |                 |                    | followOrder (following: live first, then by follow) |
+| e-mail      | EMAIL#<email>   | EMAIL              | pendingKey + pendingSince until confirmed (pending)  |
+| ban         | USER#<owner>    | BAN#<bannedSub>    | bannedSub (banned: a user's bans on every channel)   |
+
+Username and e-mail reservations are taken in PreSignUp (before the Cognito user exists) and carry
+`pendingKey` until PostConfirmation, so the cleanup job can free the ones never confirmed.
 """
 
 from __future__ import annotations
@@ -78,7 +83,12 @@ FOLLOWING = Index(
     non_key_attributes=("channelId", "ownerSub", "followedAt"),
 )
 
-TABLE = TableDefinition(partition_key="PK", sort_key="SK", indexes=(BY_USERNAME, BY_CHANNEL, LIVE, FOLLOWING))
+PENDING = Index("pending", partition_key="pendingKey", sort_key="pendingSince")
+BANNED = Index("banned", partition_key="bannedSub", sort_key="PK", projection="KEYS_ONLY")
+
+TABLE = TableDefinition(
+    partition_key="PK", sort_key="SK", indexes=(BY_USERNAME, BY_CHANNEL, LIVE, FOLLOWING, PENDING, BANNED)
+)
 
 # The single partition of the sparse live index. One partition serves thousands of live channels;
 # shard it (LIVE#0..n) when a directory outgrows one partition's throughput.
@@ -89,13 +99,28 @@ def user_pk(sub: str) -> str:
     return f"USER#{sub}"
 
 
+def sub_of(user_partition: str) -> str:
+    return user_partition.removeprefix("USER#")
+
+
 def username_pk(username: str) -> str:
     return f"USERNAME#{username.lower()}"
 
 
 ACCOUNT_SK = "ACCOUNT"
 USERNAME_SK = "USERNAME"
+EMAIL_SK = "EMAIL"
 FOLLOW_PREFIX = "FOLLOW#"
+BAN_PREFIX = "BAN#"
+PENDING_PARTITION = "PENDING"
+
+
+def email_pk(email: str) -> str:
+    return f"EMAIL#{email.lower()}"
+
+
+def ban_sk(banned_sub: str) -> str:
+    return f"{BAN_PREFIX}{banned_sub}"
 
 
 def follow_sk(channel_id: str) -> str:

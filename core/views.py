@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.models import AccountItem
+from core.chat import ChatToken
+from core.models import AccountItem, BanItem
 
 
-def channel_json(item: AccountItem, *, viewer_is_following: bool | None = None) -> dict[str, Any]:
-    """A `Channel`. `viewerIsFollowing` is included only when the caller already knows it, so the
-    batch resolver can skip its DynamoDB read (for example in `following`, where it is always true)."""
+def channel_json(
+    item: AccountItem, *, viewer_is_following: bool | None = None, viewer_is_banned: bool | None = None
+) -> dict[str, Any]:
+    """A `Channel`. Viewer-relative fields are included only when the caller already knows them, so
+    the batch resolvers can skip their DynamoDB reads. A banned viewer never gets the playback URL."""
     data: dict[str, Any] = {
         "id": item.channel_id,
         "username": item.username,
@@ -17,14 +20,18 @@ def channel_json(item: AccountItem, *, viewer_is_following: bool | None = None) 
         "color": item.color,
         "avatarUrl": item.avatar_url,
         "bannerUrl": item.banner_url,
-        "playbackUrl": None if item.is_private else item.playback_url,
+        "playbackUrl": None if item.is_private or viewer_is_banned else item.playback_url,
         "isLive": item.live_since is not None,
         "liveSince": item.live_since,
         "isPrivate": item.is_private,
         "followerCount": max(item.follower_count, 0),
+        # Not a schema field: lets batch resolvers find the owner's items (AppSync keeps it in `source`).
+        "ownerSub": item.sub,
     }
     if viewer_is_following is not None:
         data["viewerIsFollowing"] = viewer_is_following
+    if viewer_is_banned is not None:
+        data["viewerIsBanned"] = viewer_is_banned
     return data
 
 
@@ -35,7 +42,7 @@ def account_json(item: AccountItem) -> dict[str, Any]:
         "username": item.username,
         "email": item.email,
         # Nobody can follow their own channel, so the batch resolver need not ask.
-        "channel": channel_json(item, viewer_is_following=False),
+        "channel": channel_json(item, viewer_is_following=False, viewer_is_banned=False),
         "ingestEndpoint": item.ingest_endpoint,
         "ingestServerUrl": f"rtmps://{item.ingest_endpoint}:443/app/" if item.ingest_endpoint else None,
         "streamKey": item.stream_key_value,
@@ -43,6 +50,19 @@ def account_json(item: AccountItem) -> dict[str, Any]:
         "latencyMode": item.latency_mode.value,
         "isPrivate": item.is_private,
         "createdAt": item.created_at,
+    }
+
+
+def ban_json(ban: BanItem) -> dict[str, Any]:
+    return {"id": ban.banned_sub, "username": ban.banned_username, "bannedAt": ban.banned_at}
+
+
+def chat_token_json(token: ChatToken) -> dict[str, Any]:
+    return {
+        "token": token.token,
+        "sessionExpirationTime": token.session_expiration_time,
+        "tokenExpirationTime": token.token_expiration_time,
+        "capabilities": list(token.capabilities),
     }
 
 

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import uvicorn
 
+from emulator import schedules
+from emulator.lambda_runtime.bridge import FunctionBridge
 from emulator.local_aws.bootstrap import bootstrap
 from emulator.local_aws.server import LocalAwsServer
 from emulator.seed import DEMO_PASSWORD, DEMO_USERS, seed
-from emulator.stack import CODE_ROOT, LOCAL_STAGE, LocalStack
+from emulator.stack import CODE_ROOT, LOCAL_STAGE, LocalStack, function_specs
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,6 +53,9 @@ def banner(stack: LocalStack, seeded: bool, outputs: Path) -> str:
             "",
             "  Try:  ugc login alice && ugc query '{ me { username channel { isLive } } }'",
         ]
+    lines += [
+        f"  E-mails (codes) are not sent: see   ugc codes  or  GET {stack.resources.endpoint}/_local/outbox",
+    ]
     lines.append("  Stop with Ctrl+C")
     return "\n".join(lines)
 
@@ -75,8 +80,13 @@ async def _serve(args: argparse.Namespace) -> int:
     _check_free(args.host, args.aws_port, "local AWS", "--aws-port")
     local_aws = LocalAwsServer(host=args.host, port=args.aws_port)
     local_aws.start()
+    functions: FunctionBridge | None = None
     try:
         resources = bootstrap(local_aws.endpoint, LOCAL_STAGE)
+        # Cognito triggers and S3 events run the real functions, each in its worker processes.
+        functions = FunctionBridge(function_specs(resources))
+        local_aws.set_functions(functions)
+        schedules.start(functions, resources.region, resources.account_id)
         stack = LocalStack(resources, graphql_url=f"http://{args.host}:{args.port}/graphql")
         if not args.no_seed:
             await seed(stack)
@@ -101,6 +111,9 @@ async def _serve(args: argparse.Namespace) -> int:
         await stack.close()
         return 0
     finally:
+        local_aws.set_functions(None)
+        if functions is not None:
+            functions.close()
         local_aws.stop()
 
 

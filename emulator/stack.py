@@ -25,7 +25,7 @@ from emulator.local_aws import LOCAL_CREDENTIALS
 from emulator.local_aws.bootstrap import LocalResources
 from emulator.local_aws.clients import client as aws_client
 from emulator.outputs import amplify_outputs
-from infra.definitions import API, FUNCTIONS, StageConfig, function_settings
+from infra.definitions import API, FUNCTIONS, StageConfig, function_env, function_settings
 
 CODE_ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = CODE_ROOT / "schema.graphql"
@@ -53,18 +53,20 @@ def local_settings(resources: LocalResources) -> Settings:
         table_name=resources.table_name,
         user_pool_id=resources.user_pool_id,
         pagination_secret_arn=resources.pagination_secret_arn,
+        assets_bucket=resources.assets_bucket,
+        assets_base_url=resources.assets_base_url,
     )
 
 
 def function_specs(resources: LocalResources) -> dict[str, FunctionSpec]:
-    env = local_settings(resources).to_env()
+    settings = local_settings(resources)
     return {
         name: FunctionSpec(
             name=name,
             handler=definition.handler,
             environment=lambda_environment(
                 function_name=f"ugc-local-{name}",
-                function_env=env,
+                function_env=function_env(definition, settings),
                 region=resources.region,
                 credentials=LOCAL_CREDENTIALS,
                 endpoint_url=resources.endpoint,

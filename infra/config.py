@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from core.settings import ChannelType
 from infra.definitions import StageConfig
@@ -29,6 +30,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ARCHITECTURES = ("x86_64", "arm64")
 # A stage names the stack (UGC-<stage>) and AWS resources, so keep it to what all of them accept.
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+# A DNS name of at least two labels (what an e-mail address ends with), case-insensitive.
+_DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
 
 
 class ConfigError(ValueError):
@@ -72,6 +75,32 @@ def _bool(value: object) -> object:
     return value
 
 
+def _base_url(value: object) -> object:
+    """An absolute http(s) URL without query or fragment, returned without a trailing slash so that
+    links built as `f"{base}/path"` come out right either way it was written."""
+    if not isinstance(value, str) or re.search(r"\s", value):
+        raise ValueError("expected an http:// or https:// URL")
+    try:
+        parts = urlsplit(value)
+        # Reading the port is what checks it: urlsplit itself accepts "host:abc" and "host:99999".
+        host, _ = parts.hostname, parts.port
+    except ValueError:
+        raise ValueError("expected an http:// or https:// URL") from None
+    if parts.scheme not in {"http", "https"} or not host:
+        raise ValueError("expected an http:// or https:// URL")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("expected a base URL without query, fragment or credentials")
+    return value.rstrip("/")
+
+
+def _domains(value: object) -> object:
+    # A list in cdk.json; the functions get it comma-separated (core.settings), which the pattern keeps
+    # unambiguous: a domain has no comma.
+    if not isinstance(value, list) or not all(isinstance(d, str) and _DOMAIN.fullmatch(d) for d in value):
+        raise ValueError('expected a list of e-mail domain names (e.g. ["example.com"])')
+    return tuple(d.lower() for d in value)
+
+
 def _optional(parse: Callable[[object], object]) -> Callable[[object], object]:
     return lambda value: None if value is None else parse(value)
 
@@ -93,6 +122,10 @@ _KEYS: dict[str, _Key] = {
     # Lambda's own limits.
     "lambdaMemoryMb": _Key("lambda_memory_mb", _optional(_int_in(128, 10240))),
     "logLevel": _Key("log_level", _one_of(LOG_LEVELS)),
+    # Links in e-mails point here, and the assets bucket accepts browser uploads (CORS) from its origin.
+    "clientBaseUrl": _Key("client_base_url", _base_url),
+    "enableUserAutoVerify": _Key("enable_user_auto_verify", _bool),
+    "signUpAllowedDomains": _Key("sign_up_allowed_domains", _domains),
 }
 
 

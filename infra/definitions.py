@@ -5,14 +5,15 @@ No aws_cdk import here: the local stack reads these without Node or CDK installe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from core.assets import MAX_BYTES
 from core.settings import ChannelType, Settings
 
 AuthMode = Literal["AMAZON_COGNITO_USER_POOLS", "API_KEY", "AWS_IAM"]
 # What a function may touch; CDK turns each into the narrowest grant it can express.
-Access = Literal["table", "pagination_secret", "ivs_channels"]
+Access = Literal["table", "pagination_secret", "ivs_channels", "ivs_chat", "cognito_admin", "assets_bucket"]
 Architecture = Literal["x86_64", "arm64"]
 
 
@@ -65,6 +66,9 @@ class FunctionDefinition:
     description: str
     memory_mb: int = 512
     timeout_seconds: int = 10
+    # False for user pool triggers: a pool cannot name itself in its own triggers' environment
+    # (a CloudFormation cycle), so they read the pool id from their events.
+    knows_user_pool: bool = True
     access: tuple[Access, ...] = ()
 
 
@@ -78,9 +82,61 @@ FUNCTIONS: dict[str, FunctionDefinition] = {
         name="api",
         handler="resolvers.app.handler",
         description="GraphQL API resolvers (AppSync Direct Lambda)",
-        access=("table", "pagination_secret", "ivs_channels"),
+        access=("table", "pagination_secret", "ivs_channels", "ivs_chat", "cognito_admin", "assets_bucket"),
+    ),
+    "cognito": FunctionDefinition(
+        name="cognito",
+        handler="triggers.cognito.handler",
+        description="Cognito triggers: sign-up rules, e-mail links, provisioning, sign-in checks",
+        access=("table", "ivs_channels", "ivs_chat"),
+        knows_user_pool=False,
+    ),
+    "assets": FunctionDefinition(
+        name="assets",
+        handler="triggers.assets.handler",
+        description="S3 upload events: sets avatar and banner URLs, ignoring out-of-order events",
+        access=("table",),
+    ),
+    "cleanup": FunctionDefinition(
+        name="cleanup",
+        handler="triggers.cleanup.handler",
+        description="Scheduled: deletes unconfirmed users older than 24 h and frees their reservations",
+        timeout_seconds=300,
+        access=("table", "cognito_admin"),
     ),
 }
+
+# Cognito user pool trigger → the function that handles it (CDK wiring and the local Cognito).
+COGNITO_TRIGGERS: dict[str, str] = {
+    "PreSignUp": "cognito",
+    "CustomMessage": "cognito",
+    "PostConfirmation": "cognito",
+    "PreAuthentication": "cognito",
+}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    function: str
+    # EventBridge schedule expression in AWS; the local stack runs it every `local_seconds`.
+    expression: str
+    local_seconds: int
+
+
+SCHEDULES: dict[str, Schedule] = {
+    "cleanup": Schedule(function="cleanup", expression="rate(1 hour)", local_seconds=60),
+}
+
+
+@dataclass(frozen=True)
+class AssetUploads:
+    """S3 ObjectCreated events of the assets bucket go to `function` (keys `<sub>/<kind>`)."""
+
+    function: str = "assets"
+    kinds: tuple[str, ...] = tuple(MAX_BYTES)
+
+
+ASSET_UPLOADS = AssetUploads()
 
 
 @dataclass(frozen=True)
@@ -98,12 +154,26 @@ class StageConfig:
     # Overrides every function's own memory_mb when set.
     lambda_memory_mb: int | None = None
     log_level: str = "INFO"
+    # Frontend base URL for the links in verification and password-reset e-mails.
+    client_base_url: str = "http://localhost:3000"
+    # Confirm sign-ups at once (no e-mailed code); off in production.
+    enable_user_auto_verify: bool = False
+    # E-mail domains allowed to sign up; empty allows any.
+    sign_up_allowed_domains: tuple[str, ...] = ()
 
 
 def function_settings(
-    stage: StageConfig, *, region: str, table_name: str, user_pool_id: str, pagination_secret_arn: str
+    stage: StageConfig,
+    *,
+    region: str,
+    table_name: str,
+    user_pool_id: str,
+    pagination_secret_arn: str,
+    assets_bucket: str = "",
+    assets_base_url: str = "",
 ) -> Settings:
-    """The settings every function of a deployment gets: CDK and the local stack both call this."""
+    """The settings every function of a deployment gets: CDK and the local stack both call this.
+    (The Cognito trigger function gets `user_pool_id=""`: see `Settings.user_pool_id`.)"""
     return Settings(
         stage=stage.stage,
         region=region,
@@ -112,6 +182,11 @@ def function_settings(
         pagination_secret_arn=pagination_secret_arn,
         ivs_channel_type=stage.ivs_channel_type,
         log_level=stage.log_level,
+        assets_bucket=assets_bucket,
+        assets_base_url=assets_base_url,
+        client_base_url=stage.client_base_url,
+        enable_user_auto_verify=stage.enable_user_auto_verify,
+        sign_up_allowed_domains=stage.sign_up_allowed_domains,
     )
 
 
@@ -126,6 +201,8 @@ class StackOutputKeys:
     user_pool_client_id: str = "UserPoolClientId"
     region: str = "Region"
     stage: str = "Stage"
+    assets_bucket: str = "AssetsBucket"
+    assets_base_url: str = "AssetsBaseUrl"
 
 
 OUTPUTS = StackOutputKeys()
@@ -133,3 +210,11 @@ OUTPUTS = StackOutputKeys()
 
 def stack_name(stage: str) -> str:
     return f"UGC-{stage}"
+
+
+def function_env(function: FunctionDefinition, settings: Settings) -> dict[str, str]:
+    """The environment CDK and the local stack give one function: the deployment's settings, less
+    what that function may not know."""
+    if not function.knows_user_pool:
+        settings = replace(settings, user_pool_id="")
+    return settings.to_env()

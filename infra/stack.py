@@ -10,11 +10,13 @@ from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
 from infra.constructs.api import Api
+from infra.constructs.assets import Assets
 from infra.constructs.auth import Auth
 from infra.constructs.data import Data
 from infra.constructs.functions import Functions
 from infra.constructs.secrets import Secrets
-from infra.definitions import OUTPUTS, StageConfig, function_settings
+from infra.constructs.triggers import Triggers
+from infra.definitions import FUNCTIONS, OUTPUTS, StageConfig, function_env, function_settings
 
 
 class UgcStack(Stack):
@@ -32,22 +34,29 @@ class UgcStack(Stack):
         auth = Auth(self, "Auth", retain=config.retain_data)
         data = Data(self, "Data", retain=config.retain_data)
         secrets = Secrets(self, "Secrets")
+        uploads = Assets(self, "Assets", config=config)
         settings = function_settings(
             config,
             region=self.region,
             table_name=data.table.table_name,
             user_pool_id=auth.user_pool.user_pool_id,
             pagination_secret_arn=secrets.pagination.secret_arn,
+            assets_bucket=uploads.bucket.bucket_name,
+            assets_base_url=uploads.base_url,
         )
         functions = Functions(
             self,
             "Functions",
             config=config,
             assets=assets,
-            environment=settings.to_env(),
+            # Less what a function may not know: Cognito's triggers get no USER_POOL_ID (see function_env).
+            environments={name: function_env(definition, settings) for name, definition in FUNCTIONS.items()},
             table=data.table,
             pagination_secret=secrets.pagination,
+            user_pool=auth.user_pool,
+            assets_bucket=uploads.bucket,
         )
+        Triggers(self, "Triggers", user_pool=auth.user_pool, assets_bucket=uploads.bucket, functions=functions.by_name)
         api = Api(
             self,
             "Api",
@@ -66,6 +75,8 @@ class UgcStack(Stack):
             OUTPUTS.user_pool_client_id: auth.client.user_pool_client_id,
             OUTPUTS.region: self.region,
             OUTPUTS.stage: config.stage,
+            OUTPUTS.assets_bucket: uploads.bucket.bucket_name,
+            OUTPUTS.assets_base_url: uploads.base_url,
         }
         if api.api.api_key is not None:
             # Not a secret: it only lets anonymous clients read public fields, and every client ships it.

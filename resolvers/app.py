@@ -13,13 +13,14 @@ from aws_lambda_powertools.event_handler import AppSyncResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.errors import DomainError, InternalFailure
-from resolvers import accounts, channels, follows
+from resolvers import accounts, channels, chat, follows
 
 logger = Logger()
 app = AppSyncResolver()
 app.include_router(accounts.router)
 app.include_router(channels.router)
 app.include_router(follows.router)
+app.include_router(chat.router)
 
 
 def _field(event: dict[str, Any] | list[dict[str, Any]]) -> str:

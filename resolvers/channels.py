@@ -1,4 +1,4 @@
-"""Channel fields: channel, liveChannels, and the batched Channel.viewerIsFollowing."""
+"""Channel fields: channel, liveChannels, and the batched viewer-relative fields of Channel."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any
 from aws_lambda_powertools.event_handler.appsync import Router
 from aws_lambda_powertools.utilities.data_classes.appsync_resolver_event import AppSyncResolverEvent
 
-from core.views import channel_json, page_json
+from core.views import page_json
 from resolvers.context import caller_sub, core
+from resolvers.viewer import channel_view, channel_views
 
 router = Router()
 
@@ -16,22 +17,40 @@ router = Router()
 @router.resolver(type_name="Query", field_name="channel")
 def channel(username: str) -> dict[str, Any] | None:
     account = core().accounts.by_username(username)
-    return channel_json(account) if account else None
+    return channel_view(router.current_event, account) if account else None
 
 
 @router.resolver(type_name="Query", field_name="liveChannels")
 def live_channels(limit: int | None = None, nextToken: str | None = None) -> dict[str, Any]:
     page = core().channels.live(limit, nextToken)
-    return page_json([channel_json(a) for a in page.items], page.next_token)
+    return page_json(channel_views(router.current_event, page.items, prefix="items/"), page.next_token)
 
 
-@router.batch_resolver(type_name="Channel", field_name="viewerIsFollowing")
-def viewer_is_following(event: list[AppSyncResolverEvent]) -> list[bool | None]:
-    """One invoke and at most one BatchGetItem for a whole page of channels."""
+def _relation(event: list[AppSyncResolverEvent], field: str, *, following: bool) -> list[bool | None]:
+    """Fallback for parents that did not settle the field: one BatchGetItem for the whole batch."""
     viewer = caller_sub(event[0]) if event else None
     if viewer is None:
         return [None] * len(event)
     sources = [e.source or {} for e in event]
-    unknown = [s["id"] for s in sources if "viewerIsFollowing" not in s]
-    follows = core().follows.is_following(viewer, unknown) if unknown else {}
-    return [s["viewerIsFollowing"] if "viewerIsFollowing" in s else follows[s["id"]] for s in sources]
+    unknown = [(s["id"], s.get("ownerSub", "")) for s in sources if field not in s]
+    relations = (
+        core().moderation.relations(viewer, unknown, following=following, banned=not following) if unknown else {}
+    )
+    answers: list[bool | None] = []
+    for source in sources:
+        if field in source:
+            answers.append(source[field])
+        else:
+            relation = relations[source["id"]]
+            answers.append(relation.following if following else relation.banned)
+    return answers
+
+
+@router.batch_resolver(type_name="Channel", field_name="viewerIsFollowing")
+def viewer_is_following(event: list[AppSyncResolverEvent]) -> list[bool | None]:
+    return _relation(event, "viewerIsFollowing", following=True)
+
+
+@router.batch_resolver(type_name="Channel", field_name="viewerIsBanned")
+def viewer_is_banned(event: list[AppSyncResolverEvent]) -> list[bool | None]:
+    return _relation(event, "viewerIsBanned", following=False)

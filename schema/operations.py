@@ -6,7 +6,16 @@ import strawberry
 
 from schema.directives import PUBLIC, USER
 from schema.lambdas import lambda_field, resolved_by_lambda
-from schema.types import Account, Channel, ChannelConnection, PreferencesInput
+from schema.types import (
+    Account,
+    Channel,
+    ChannelConfigurationInput,
+    ChannelConnection,
+    ChatToken,
+    ImageKind,
+    PreferencesInput,
+    UploadUrl,
+)
 
 
 @strawberry.type
@@ -51,4 +60,40 @@ class Mutation:
 
     @lambda_field(directives=USER, description="Stop following a channel; idempotent")
     def unfollow(self, username: str) -> Channel:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=USER, description="Rename: same rules as sign-up; sign in with the new name after")
+    def change_username(self, username: str) -> Account:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=USER, description="A new stream key; the old one stops working")
+    def reset_stream_key(self) -> Account:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=USER, description="Channel type, latency mode and privacy")
+    def update_channel_configuration(self, input: ChannelConfigurationInput) -> Account:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=USER, description="A presigned upload for an avatar (1 MB) or banner (5 MB), jpeg/png")
+    def create_upload_url(self, kind: ImageKind, content_type: str) -> UploadUrl:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=USER, description="Delete the caller's account and everything that belongs to it")
+    def delete_account(self) -> bool:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=PUBLIC, description="Anonymous: view; signed in: send; owner: moderate; banned: refused")
+    def create_chat_token(self, channel_id: strawberry.ID) -> ChatToken:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=USER, description="Ban a user from the caller's channel; disconnects them from chat")
+    def ban_user(self, username: str) -> Account:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=USER, description="Lift a ban on the caller's channel")
+    def unban_user(self, username: str) -> Account:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=USER, description="Delete a message from the caller's chat room")
+    def delete_chat_message(self, message_id: strawberry.ID, reason: str | None = strawberry.UNSET) -> bool:
         return resolved_by_lambda()

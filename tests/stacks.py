@@ -105,19 +105,22 @@ class Http:
 
 
 @contextmanager
-def function_environment(resources: LocalResources, function: str = "api") -> Iterator[None]:
+def function_environment(
+    resources: LocalResources, function: str = "api", composition_root: Any = None
+) -> Iterator[None]:
     """This process becomes one warm container of `function`: its deployment's environment is set
-    and the handler's composition root is rebuilt from it, then both are restored."""
+    and the handler's composition root (a module with `_core`) is rebuilt from it, then restored."""
     import resolvers.context
 
+    root = composition_root or resolvers.context
     env = dict(function_specs(resources)[function].environment)
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
-    resolvers.context._core = None
+    root._core = None
     try:
         yield
     finally:
-        resolvers.context._core = None
+        root._core = None
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -171,3 +174,33 @@ def http_api(resources: LocalResources) -> Iterator[Api]:
         stack = LocalStack(resources, f"{base}/graphql")
         holder["app"] = stack.app()  # type: ignore[assignment]
         yield Api("http", stack, Http(f"{base}/graphql"))
+
+
+@dataclass
+class FullStack:
+    """A whole local stack as `ugc dev` runs it: its own local AWS with Cognito triggers and S3
+    events running the real functions in worker processes, and the local AppSync over HTTP."""
+
+    aws: Any
+    resources: LocalResources
+    api: Api
+    outputs: Any
+
+
+@contextmanager
+def full_stack(prefix: str) -> Iterator[FullStack]:
+    from client.outputs import AmplifyOutputs
+    from emulator.lambda_runtime.bridge import FunctionBridge
+    from emulator.local_aws.bootstrap import bootstrap
+    from emulator.local_aws.server import LocalAwsServer
+
+    with LocalAwsServer(port=0) as aws:
+        resources = bootstrap(aws.endpoint, name_prefix=prefix)
+        bridge = FunctionBridge(function_specs(resources))
+        aws.set_functions(bridge)
+        try:
+            with http_api(resources) as api:
+                yield FullStack(aws, resources, api, AmplifyOutputs.from_dict(api.stack.outputs))
+        finally:
+            aws.set_functions(None)
+            bridge.close()

@@ -1,8 +1,16 @@
 """The local AWS: moto in server mode plus an extension layer for what moto lacks.
 
 `server.LocalAwsServer` serves it, `bootstrap.bootstrap` creates the project's resources in it from
-the same definitions CDK uses. Importing this package stays cheap (no moto import): Lambda workers
-and clients read the constants below without paying for moto.
+the same definitions CDK uses, and `LocalAwsServer.set_functions` plugs in the runtime that runs the
+project's Lambda functions (Cognito triggers, S3 upload events; see `functions`). What the extension
+layer adds is in `services/` (Cognito, IVS, IVS Chat, S3) and `outbox` (the e-mails Cognito would
+send); local-only endpoints live under `/_local/` on the same address:
+
+    GET /_local/outbox                      e-mails, see `outbox`
+    GET /_local/ivschat/rooms/<room id>     a chat room's tokens and moderation, see `services.ivschat`
+
+Importing this package stays cheap (no moto import): Lambda workers and clients read the constants
+below without paying for moto.
 """
 
 from __future__ import annotations

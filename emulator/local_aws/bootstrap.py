@@ -1,9 +1,14 @@
 """Create the project's AWS resources in the local AWS, from the definitions CDK deploys.
 
-The table comes from `core.table.TABLE`, the user pool, app client and API auth from
-`infra.definitions`, the API key lifetime from the stage config: the local stack cannot drift from
-what is deployed. Every step finds its resource by name first, so bootstrapping a running server
-again returns what it created the first time.
+The table comes from `core.table.TABLE`, the user pool, app client, API auth, Cognito triggers and
+asset-upload notifications from `infra.definitions`, the API key lifetime from the stage config: the
+local stack cannot drift from what is deployed. Every step finds its resource by name first, so
+bootstrapping a running server again returns what it created the first time.
+
+Functions are named by ARN as in AWS, `arn:aws:lambda:<region>:<account>:function:<name>` with the
+name a key of `infra.definitions.FUNCTIONS`: the pool's LambdaConfig and the assets bucket's
+notification configuration carry them, and the local AWS runs the named function through the invoker
+given to `LocalAwsServer.set_functions`.
 
 Where moto stores a setting without acting on it, the comment at the mapping says so; the local AWS
 extension layer is the place to make it act.
@@ -11,9 +16,10 @@ extension layer is the place to make it act.
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,9 +29,12 @@ from core.settings import Settings
 from core.table import TABLE
 from emulator.local_aws import LOCAL_REGION
 from emulator.local_aws.clients import boto_session, client
+from emulator.local_aws.functions import function_arn
 from infra.definitions import (
     API,
     APP_CLIENT,
+    ASSET_UPLOADS,
+    COGNITO_TRIGGERS,
     USER_POOL,
     ApiDefinition,
     AppClientDefinition,
@@ -38,14 +47,17 @@ from infra.definitions import (
 __all__ = [
     "LocalResources",
     "app_client_kwargs",
+    "asset_notification_kwargs",
     "bootstrap",
     "boto_session",
     "client",
+    "cognito_lambda_config",
     "graphql_api_kwargs",
     "user_pool_kwargs",
 ]
 
 API_KEY_DESCRIPTION = "local stack key (bootstrap)"
+ASSET_NOTIFICATION_ID = "asset-uploads"
 # A key closer than this to expiry is replaced rather than reused.
 _API_KEY_MIN_REMAINING_SECONDS = 86400
 _DAY_SECONDS = 86400
@@ -65,6 +77,8 @@ class LocalResources:
     api_id: str
     api_key: str
     pagination_secret_arn: str
+    assets_bucket: str = ""  # versioned; ObjectCreated events go to ASSET_UPLOADS.function
+    assets_base_url: str = ""  # public base URL of its objects: `<endpoint>/<bucket>` (path style)
 
     def function_settings(self, stage: StageConfig | None = None) -> Settings:
         """The settings every Lambda of the local stack gets, built as CDK builds them."""
@@ -74,21 +88,25 @@ class LocalResources:
             table_name=self.table_name,
             user_pool_id=self.user_pool_id,
             pagination_secret_arn=self.pagination_secret_arn,
+            assets_bucket=self.assets_bucket,
+            assets_base_url=self.assets_base_url,
         )
 
 
 def bootstrap(endpoint: str, stage: StageConfig | None = None, *, name_prefix: str = "ugc-local") -> LocalResources:
-    """Create (or find) the table, user pool, app client, pagination secret, AppSync API and key."""
+    """Create (or find) the table, user pool, app client, pagination secret, AppSync API and key, and
+    the assets bucket."""
     stage = stage or StageConfig(stage="local")
     account_id = client(endpoint, "sts").get_caller_identity()["Account"]
     table_name = _table(client(endpoint, "dynamodb"), f"{name_prefix}-table")
     cognito = client(endpoint, "cognito-idp")
-    pool_id = _user_pool(cognito, f"{name_prefix}-users", USER_POOL)
+    pool_id = _user_pool(cognito, f"{name_prefix}-users", USER_POOL, cognito_lambda_config(LOCAL_REGION, account_id))
     client_id = _app_client(cognito, pool_id, f"{name_prefix}-client", APP_CLIENT)
     secret_arn = _pagination_secret(client(endpoint, "secretsmanager"), f"{name_prefix}/pagination-secret")
     appsync = client(endpoint, "appsync")
     api_id = _graphql_api(appsync, f"{name_prefix}-api", API, pool_id)
     api_key = _api_key(appsync, api_id, stage)
+    assets_bucket = _assets_bucket(client(endpoint, "s3"), f"{name_prefix}-assets", account_id)
     return LocalResources(
         endpoint=endpoint,
         region=LOCAL_REGION,
@@ -102,16 +120,42 @@ def bootstrap(endpoint: str, stage: StageConfig | None = None, *, name_prefix: s
         api_id=api_id,
         api_key=api_key,
         pagination_secret_arn=secret_arn,
+        assets_bucket=assets_bucket,
+        assets_base_url=f"{endpoint.rstrip('/')}/{assets_bucket}",
     )
 
 
 # --- the definitions, as AWS API arguments ---------------------------------------------------------
-def user_pool_kwargs(name: str, definition: UserPoolDefinition = USER_POOL) -> dict[str, Any]:
+def cognito_lambda_config(region: str, account_id: str) -> dict[str, str]:
+    """The user pool's LambdaConfig: each trigger of COGNITO_TRIGGERS → its function's ARN."""
+    return {trigger: function_arn(region, account_id, name) for trigger, name in COGNITO_TRIGGERS.items()}
+
+
+def asset_notification_kwargs(bucket: str, region: str, account_id: str) -> dict[str, Any]:
+    """PutBucketNotificationConfiguration arguments: every object created in the assets bucket goes
+    to ASSET_UPLOADS.function (which ignores keys that are not `<sub>/<kind>`)."""
+    return {
+        "Bucket": bucket,
+        "NotificationConfiguration": {
+            "LambdaFunctionConfigurations": [
+                {
+                    "Id": ASSET_NOTIFICATION_ID,
+                    "LambdaFunctionArn": function_arn(region, account_id, ASSET_UPLOADS.function),
+                    "Events": ["s3:ObjectCreated:*"],
+                }
+            ]
+        },
+    }
+
+
+def user_pool_kwargs(
+    name: str, definition: UserPoolDefinition = USER_POOL, *, lambda_config: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """CreateUserPool arguments for `definition` (what CDK's UserPool construct sends).
 
     moto stores all of these, but acts only on the password policy, AdminCreateUserConfig and
-    AutoVerifiedAttributes. It matches user names case-sensitively whatever UsernameConfiguration
-    says, and signs users in by user name only, not by an AliasAttributes alias (preferred_username).
+    AutoVerifiedAttributes. The local AWS's Cognito extension (services/cognito.py) applies the rest:
+    case-insensitive user names, the preferred_username alias, and the LambdaConfig triggers.
     """
     policy = definition.password_policy
     aliases = [alias for alias in definition.sign_in_aliases if alias != "username"]
@@ -139,6 +183,8 @@ def user_pool_kwargs(name: str, definition: UserPoolDefinition = USER_POOL) -> d
         # (AliasAttributes); without it they replace it (UsernameAttributes), as CDK maps signInAliases.
         key = "AliasAttributes" if "username" in definition.sign_in_aliases else "UsernameAttributes"
         kwargs[key] = aliases
+    if lambda_config:
+        kwargs["LambdaConfig"] = dict(lambda_config)
     return kwargs
 
 
@@ -201,12 +247,13 @@ def _table(dynamodb: Any, name: str) -> str:
     return name
 
 
-def _user_pool(cognito: Any, name: str, definition: UserPoolDefinition) -> str:
+def _user_pool(cognito: Any, name: str, definition: UserPoolDefinition, lambda_config: Mapping[str, str]) -> str:
     for page in cognito.get_paginator("list_user_pools").paginate(PaginationConfig={"PageSize": 60}):
         for pool in page["UserPools"]:
             if pool["Name"] == name:
                 return str(pool["Id"])
-    return str(cognito.create_user_pool(**user_pool_kwargs(name, definition))["UserPool"]["Id"])
+    created = cognito.create_user_pool(**user_pool_kwargs(name, definition, lambda_config=lambda_config))
+    return str(created["UserPool"]["Id"])
 
 
 def _app_client(cognito: Any, pool_id: str, name: str, definition: AppClientDefinition) -> str:
@@ -216,6 +263,36 @@ def _app_client(cognito: Any, pool_id: str, name: str, definition: AppClientDefi
                 return str(found["ClientId"])
     created = cognito.create_user_pool_client(**app_client_kwargs(pool_id, name, definition))
     return str(created["UserPoolClient"]["ClientId"])
+
+
+def _assets_bucket(s3: Any, name: str, account_id: str) -> str:
+    try:
+        s3.head_bucket(Bucket=name)
+    except ClientError as exc:
+        if _code(exc) not in {"404", "NoSuchBucket"}:
+            raise
+        s3.create_bucket(Bucket=name)  # us-east-1: no LocationConstraint
+    # All idempotent puts, so a found bucket is brought to the definition too.
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_notification_configuration(**asset_notification_kwargs(name, LOCAL_REGION, account_id))
+    # Deployed, a CDN serves the objects; locally the bucket's own URL does, so anyone may read them.
+    s3.put_bucket_policy(Bucket=name, Policy=json.dumps(_public_read_policy(name)))
+    return name
+
+
+def _public_read_policy(bucket: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "LocalStandInForTheCdn",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+            }
+        ],
+    }
 
 
 def _pagination_secret(secretsmanager: Any, name: str) -> str:

@@ -1,9 +1,12 @@
 """The WSGI app in front of moto: registered operations go to their handlers, the rest to moto.
 
+Before operation routing, the registry's intercepts may claim a request by its head (method, path,
+headers): S3 browser uploads and object writes, and the local endpoints under `/_local/`.
+
 A request is recognised the way moto recognises it: the service and region from the SigV4 credential
 scope (`Credential=<key>/<date>/<region>/<service>/aws4_request`), or for Cognito's unsigned calls
-from the `X-Amz-Target` prefix; the account from the access key. Requests for services nobody
-extends are streamed to moto without being read, so S3 uploads and the like cost nothing extra.
+from the `X-Amz-Target` prefix; the account from the access key. Requests nobody claims (every
+other service, S3 reads and listings) are streamed to moto without being read.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import logging
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -21,8 +24,9 @@ from moto.iam.models import get_account_id_from
 from moto.moto_server.werkzeug_app import UNSIGNED_REQUESTS
 from werkzeug.wsgi import get_input_stream
 
-from emulator.local_aws.messages import AwsRequest, AwsResponse, ServiceError
-from emulator.local_aws.registry import HandlerContext, Registry
+from emulator.local_aws.functions import Functions
+from emulator.local_aws.messages import AwsRequest, AwsResponse, HttpRequest, ServiceError
+from emulator.local_aws.registry import HandlerContext, Intercept, Registry
 from emulator.local_aws.specs import RawRequest, ServiceSpec, service_spec
 from emulator.local_aws.state import LocalState
 
@@ -71,10 +75,13 @@ def account_for(environ: WSGIEnvironment, access_key: str) -> str:
 
 
 class Gateway:
-    def __init__(self, moto: WSGIApplication, registry: Registry, state: LocalState) -> None:
+    def __init__(
+        self, moto: WSGIApplication, registry: Registry, state: LocalState, functions: Functions | None = None
+    ) -> None:
         self._moto = moto
         self._registry = registry
         self._state = state
+        self._functions = functions if functions is not None else Functions()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -86,6 +93,12 @@ class Gateway:
                 self._state.reset()
             return answer.send(start_response)
         caller = identify(environ)
+        intercepts = self._registry.intercepts()
+        if intercepts:
+            head = _head(environ, caller)
+            claimed = next((intercept for intercept in intercepts if intercept.wants(head)), None)
+            if claimed is not None:
+                return self._intercepted(claimed, head, environ).send(start_response)
         if caller is None or not self._registry.serves(caller.service):
             return self._moto(environ, start_response)
 
@@ -121,7 +134,7 @@ class Gateway:
             def forward(body: bytes | None = None) -> AwsResponse:
                 return self._call_moto(environ, raw.body if body is None else body)
 
-            response = handler(request, HandlerContext(state=self._state, forward=forward))
+            response = handler(request, self._context(forward))
         except ServiceError as error:
             response = spec.error_response(error)
         except Exception:
@@ -130,6 +143,27 @@ class Gateway:
             logger.exception("local AWS handler failed", extra={"service": caller.service, "operation": operation})
             response = _internal_error(spec)
         return response.send(start_response)
+
+    def _context(self, forward: Any) -> HandlerContext:
+        return HandlerContext(state=self._state, forward=forward, functions=self._functions)
+
+    def _intercepted(self, intercept: Intercept, head: HttpRequest, environ: WSGIEnvironment) -> AwsResponse:
+        request = replace(head, body=_read_body(environ), account_id=account_for(environ, head.access_key))
+
+        def forward(body: bytes | None = None) -> AwsResponse:
+            return self._call_moto(environ, request.body if body is None else body)
+
+        try:
+            return intercept.handler(request, self._context(forward))
+        except ServiceError as error:
+            if intercept.service is None:
+                return AwsResponse.json({"code": error.code, "message": error.message, **error.fields}, error.status)
+            return service_spec(intercept.service).error_response(error)
+        except Exception:
+            logger.exception("local AWS handler failed", extra={"intercept": intercept.name})
+            if intercept.service is None:
+                return AwsResponse.json({"code": "InternalFailure", "message": "the local AWS failed"}, 500)
+            return _internal_error(service_spec(intercept.service))
 
     def _call_moto(self, environ: WSGIEnvironment, body: bytes) -> AwsResponse:
         """moto's full response to the request with `body`, captured instead of streamed."""
@@ -154,6 +188,24 @@ class Gateway:
             headers=list(captured["headers"]),
             body=b"".join(chunks),
         )
+
+
+def _head(environ: WSGIEnvironment, caller: Caller | None) -> HttpRequest:
+    """What an Intercept decides on; built for every request, so nothing here may be costly (the
+    account, an IAM look-up in moto, is added only once a request is claimed)."""
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '80')}"
+    return HttpRequest(
+        method=environ.get("REQUEST_METHOD", "GET"),
+        path=environ.get("PATH_INFO", "/"),
+        query=parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True),
+        headers=_headers(environ),
+        endpoint=f"{scheme}://{host}",
+        service=caller.service if caller else None,
+        region=caller.region if caller else "",
+        access_key=caller.access_key if caller else "",
+        source_ip=str(environ.get("REMOTE_ADDR", "")),
+    )
 
 
 def _read_body(environ: WSGIEnvironment) -> bytes:

@@ -31,6 +31,28 @@ class AwsRequest:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class HttpRequest:
+    """A request the extension layer answers without botocore's routing: S3's browser POST upload,
+    S3 object writes it must observe, and the local endpoints under `/_local/`."""
+
+    method: str
+    path: str  # percent-decoded
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]  # lower-case names
+    endpoint: str  # scheme://host[:port] the client used, for URLs handed back to it
+    service: str | None = None  # from the SigV4 credential scope, None for unsigned requests
+    region: str = ""
+    account_id: str = ""
+    access_key: str = ""
+    source_ip: str = ""
+    body: bytes = b""  # empty until the request is taken (`Intercept.wants` sees the head only)
+
+    def query_value(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else None
+
+
 @dataclass
 class AwsResponse:
     status: int

@@ -3,16 +3,24 @@
 A handler either replaces moto for an operation moto lacks (it never calls `ctx.forward`), or wraps
 one moto has: it may act before (Cognito triggers), forward, then act on moto's answer (recording
 the stream key CreateChannel returned). Everything not registered goes to moto untouched.
+
+Requests botocore's model cannot route are claimed by an `Intercept` instead: S3's browser POST
+upload (no operation in the model), S3 object writes (one URI shared by several operations told
+apart by query and headers), and the local endpoints under `/_local/`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from emulator.local_aws.messages import AwsRequest, AwsResponse
+from emulator.local_aws.functions import Functions
+from emulator.local_aws.messages import AwsRequest, AwsResponse, HttpRequest
 from emulator.local_aws.specs import service_spec
 from emulator.local_aws.state import LocalState
+
+LOCAL_PREFIX = "/_local/"
 
 
 class Forward(Protocol):
@@ -25,16 +33,34 @@ class Forward(Protocol):
 class HandlerContext:
     state: LocalState
     forward: Forward
+    # The server's function invoker slot; without an invoker, triggers and events are skipped.
+    functions: Functions = field(default_factory=Functions)
 
 
 class Handler(Protocol):
     def __call__(self, request: AwsRequest, ctx: HandlerContext, /) -> AwsResponse: ...
 
 
+class HttpHandler(Protocol):
+    def __call__(self, request: HttpRequest, ctx: HandlerContext, /) -> AwsResponse: ...
+
+
+@dataclass(frozen=True)
+class Intercept:
+    name: str
+    # Decides from the request head alone (body not read yet), so requests it declines still stream
+    # to moto unread.
+    wants: Callable[[HttpRequest], bool]
+    handler: HttpHandler
+    # Whose protocol a ServiceError the handler raises is rendered in; None renders plain JSON.
+    service: str | None = None
+
+
 class Registry:
     def __init__(self) -> None:
         self._handlers: dict[tuple[str, str], Handler] = {}
         self._services: set[str] = set()
+        self._intercepts: list[Intercept] = []
 
     def add(self, service: str, operation: str, handler: Handler) -> None:
         """Answer `operation` of botocore's `service` with `handler`.
@@ -59,3 +85,26 @@ class Registry:
 
     def operations(self) -> list[tuple[str, str]]:
         return sorted(self._handlers)
+
+    def intercept(
+        self, name: str, wants: Callable[[HttpRequest], bool], handler: HttpHandler, *, service: str | None = None
+    ) -> None:
+        """Answer the requests `wants` accepts with `handler`; checked in registration order, before
+        operation routing."""
+        if any(existing.name == name for existing in self._intercepts):
+            raise ValueError(f"intercept {name!r} is already registered")
+        if service is not None:
+            service_spec(service)  # a typo fails now, not when the first error is rendered
+        self._intercepts.append(Intercept(name, wants, handler, service))
+
+    def add_local(self, path: str, handler: HttpHandler, method: str = "GET") -> None:
+        """Serve `method` `/_local/<path>` and everything below it with `handler`."""
+        prefix = LOCAL_PREFIX + path.strip("/")
+
+        def wants(request: HttpRequest) -> bool:
+            return request.method == method and (request.path == prefix or request.path.startswith(prefix + "/"))
+
+        self.intercept(f"local {method} {prefix}", wants, handler)
+
+    def intercepts(self) -> tuple[Intercept, ...]:
+        return tuple(self._intercepts)

@@ -10,6 +10,7 @@ from types import TracebackType
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from emulator.local_aws.functions import FunctionInvoker, Functions
 from emulator.local_aws.gateway import Gateway
 from emulator.local_aws.services import default_registry
 from emulator.local_aws.state import PROCESS_STATE
@@ -46,6 +47,8 @@ class LocalAwsServer:
     """moto in server mode plus the extension layer, served from a background thread.
 
     moto's backends are process-wide, so every server in one process sees the same resources.
+    Functions are per server: `set_functions` plugs in the invoker that runs Cognito triggers and S3
+    event handlers (see `emulator.local_aws.functions`).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 4566) -> None:
@@ -53,13 +56,26 @@ class LocalAwsServer:
         self._port = port
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._functions = Functions()
+
+    def set_functions(self, invoker: FunctionInvoker | None) -> None:
+        """Run the project's functions with `invoker` from now on; None goes back to plain moto (no
+        triggers, no events). Callable before or after start()."""
+        self._functions.set_invoker(invoker)
+
+    def wait_for_events(self, timeout: float = 5.0) -> bool:
+        """Wait until every asynchronous event (S3 notifications) queued so far was handed to its
+        function; False if some were still pending after `timeout` seconds."""
+        return self._functions.wait_idle(timeout)
 
     def start(self) -> None:
         """Bind, then serve in a daemon thread. A busy port raises OSError here, in the caller, and the
         socket listens before this returns, so clients can connect at once."""
         if self._server is not None:
             raise RuntimeError("the local AWS server is already running")
-        app = Gateway(DomainDispatcherApplication(create_backend_app), default_registry(), PROCESS_STATE)
+        app = Gateway(
+            DomainDispatcherApplication(create_backend_app), default_registry(), PROCESS_STATE, self._functions
+        )
         # werkzeug calls sys.exit() when it cannot bind; binding here raises OSError instead.
         with _listening_socket(self._host, self._port) as sock:
             server = make_server(
@@ -84,6 +100,8 @@ class LocalAwsServer:
         server.server_close()
         if thread is not None:
             thread.join()
+        # Events already accepted are still delivered, as S3 would after acknowledging the upload.
+        self._functions.close()
 
     @property
     def port(self) -> int:

@@ -174,6 +174,8 @@ class ServiceSpec:
             return AwsResponse(error.status, headers, json.dumps(body).encode())
         fault = "Sender" if error.status < 500 else "Receiver"
         inner = f"<Type>{fault}</Type><Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>"
+        # Modeled extras (S3's ProposedSize, MaxSizeAllowed...) are sibling elements of the message.
+        inner += "".join(f"<{name}>{escape(str(value))}</{name}>" for name, value in error.fields.items())
         # rest-xml (S3 and friends) sends a bare <Error>; query and ec2 wrap it.
         xml = (
             f"<Error>{inner}</Error>"
@@ -219,6 +221,7 @@ def _scalar(shape: Shape, raw: str) -> Any:
 _PATTERN_ERRATA: dict[tuple[str, str], str] = {
     # "[a-z-]" (one character) where the resource type ("channel", "stream-key") goes.
     ("ivs", "ResourceArn"): "arn:aws:ivs:[a-z0-9-]+:[0-9]+:[a-z-]+/[a-zA-Z0-9-]+",
+    ("ivschat", "ResourceArn"): "arn:aws:ivschat:[a-z0-9-]+:[0-9]+:[a-z-]+/[a-zA-Z0-9-]+",
 }
 
 

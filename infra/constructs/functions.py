@@ -1,7 +1,7 @@
 """Compute: one Lambda per `infra.definitions.FUNCTIONS` entry, with the grants its `access` names.
 
-Every function gets the same environment, `function_settings(...).to_env()`, so the variable names
-live only in `core.settings`.
+Each function's environment is `function_env(...)` of the deployment's settings, built by the stack
+(the variable names live only in `core.settings`); this construct sets it as given.
 """
 
 from __future__ import annotations
@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from aws_cdk import Duration
+from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -26,18 +28,50 @@ RUNTIME = lambda_.Runtime(f"python{PYTHON_VERSION}", lambda_.RuntimeFamily.PYTHO
 
 _ARCHITECTURES = {"x86_64": lambda_.Architecture.X86_64, "arm64": lambda_.Architecture.ARM_64}
 
-# What core/ivs.py calls (CreateChannel with tags needs TagResource). IVS generates channel and stream-key
-# ARNs at creation, so they are not known here, and List* actions take no resource: the grant cannot be
-# narrowed below "*". The short action list is what keeps it small.
+# IVS generates channel and stream-key ARNs at creation, so grants name every channel and stream key
+# of this account and region. Creating and listing channels is granted on "*": ListChannels takes no
+# resource at all. TagResource is what CreateChannel with tags needs.
+IVS_ACCOUNT_WIDE_ACTIONS = ("ivs:CreateChannel", "ivs:ListChannels")
 IVS_CHANNEL_ACTIONS = (
-    "ivs:CreateChannel",
     "ivs:GetChannel",
-    "ivs:ListChannels",
+    "ivs:UpdateChannel",
+    "ivs:DeleteChannel",
     "ivs:TagResource",
+    "ivs:GetStream",
+    "ivs:StopStream",
     "ivs:CreateStreamKey",
+    "ivs:DeleteStreamKey",
     "ivs:GetStreamKey",
     "ivs:ListStreamKeys",
 )
+
+# Chat rooms are created at runtime too (one per channel); TagResource again for CreateRoom with tags.
+IVS_CHAT_ACTIONS = (
+    "ivschat:CreateRoom",
+    "ivschat:GetRoom",
+    "ivschat:UpdateRoom",
+    "ivschat:DeleteRoom",
+    "ivschat:TagResource",
+    "ivschat:CreateChatToken",
+    "ivschat:DeleteMessage",
+    "ivschat:DisconnectUser",
+)
+
+# Account administration on this pool only: renames, deletes, bans (disable + global sign-out), and the
+# lookups they need. Sign-up, sign-in and attribute reads happen in Cognito itself, not through a role.
+COGNITO_ADMIN_ACTIONS = (
+    "cognito-idp:AdminGetUser",
+    "cognito-idp:AdminUpdateUserAttributes",
+    "cognito-idp:AdminDeleteUser",
+    "cognito-idp:AdminDisableUser",
+    "cognito-idp:AdminUserGlobalSignOut",
+    "cognito-idp:ListUsers",
+)
+
+# Uploads are presigned POSTs signed with the function's own credentials: S3 authorises the browser's
+# upload as the function's s3:PutObject. Deleting an account removes every version of its objects.
+ASSETS_OBJECT_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion")
+ASSETS_BUCKET_ACTIONS = ("s3:ListBucket", "s3:ListBucketVersions")
 
 # Item reads and writes only: no Scan (every list read is a Query or BatchGetItem by design), no stream
 # or table-management actions. Transactions need no action of their own, only those of their items.
@@ -61,14 +95,18 @@ class Functions(Construct):
         *,
         config: StageConfig,
         assets: Mapping[str, Path],
-        environment: Mapping[str, str],
+        environments: Mapping[str, Mapping[str, str]],
         table: dynamodb.ITable,
         pagination_secret: secretsmanager.ISecret,
+        user_pool: cognito.IUserPool,
+        assets_bucket: s3.IBucket,
         definitions: Mapping[str, FunctionDefinition] = FUNCTIONS,
     ) -> None:
         super().__init__(scope, construct_id)
         self._table = table
         self._pagination_secret = pagination_secret
+        self._user_pool = user_pool
+        self._assets_bucket = assets_bucket
         self.by_name: dict[str, lambda_.Function] = {}
         for name, definition in definitions.items():
             log_group = logs.LogGroup(
@@ -87,7 +125,7 @@ class Functions(Construct):
                 code=lambda_.Code.from_asset(str(assets[name]), asset_hash=content_hash(assets[name])),
                 memory_size=config.lambda_memory_mb or definition.memory_mb,
                 timeout=Duration.seconds(definition.timeout_seconds),
-                environment=dict(environment),
+                environment=dict(environments[name]),
                 log_group=log_group,
             )
             for access in definition.access:
@@ -100,6 +138,33 @@ class Functions(Construct):
         elif access == "pagination_secret":
             self._pagination_secret.grant_read(function)
         elif access == "ivs_channels":
-            function.add_to_role_policy(iam.PolicyStatement(actions=list(IVS_CHANNEL_ACTIONS), resources=["*"]))
+            function.add_to_role_policy(iam.PolicyStatement(actions=list(IVS_ACCOUNT_WIDE_ACTIONS), resources=["*"]))
+            function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=list(IVS_CHANNEL_ACTIONS),
+                    resources=[self._arn("ivs", "channel"), self._arn("ivs", "stream-key")],
+                )
+            )
+        elif access == "ivs_chat":
+            function.add_to_role_policy(
+                iam.PolicyStatement(actions=list(IVS_CHAT_ACTIONS), resources=[self._arn("ivschat", "room")])
+            )
+        elif access == "cognito_admin":
+            self._user_pool.grant(function, *COGNITO_ADMIN_ACTIONS)
+        elif access == "assets_bucket":
+            function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=list(ASSETS_OBJECT_ACTIONS), resources=[self._assets_bucket.arn_for_objects("*")]
+                )
+            )
+            function.add_to_role_policy(
+                iam.PolicyStatement(actions=list(ASSETS_BUCKET_ACTIONS), resources=[self._assets_bucket.bucket_arn])
+            )
         else:
             raise ValueError(f"function {function.node.id}: unknown access {access!r}")
+
+    def _arn(self, service: str, resource: str) -> str:
+        """Every `resource` of `service` in this stack's account and region."""
+        return Stack.of(self).format_arn(
+            service=service, resource=resource, resource_name="*", arn_format=ArnFormat.SLASH_RESOURCE_NAME
+        )

@@ -1,5 +1,6 @@
-"""Real components for the client tests: Cognito in the local AWS (moto in server mode), and a tiny
-HTTP server that records requests and answers like AppSync, so every header can be inspected."""
+"""Real components for the client tests: Cognito in the local AWS (moto in server mode), a tiny
+HTTP server that records requests and answers like AppSync, so every header can be inspected, and
+another that plays the parts of the local AWS that moto lacks (the outbox, Cognito triggers)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from requests.structures import CaseInsensitiveDict
@@ -49,8 +51,11 @@ class LocalCognito:
     password: str = PASSWORD
 
     def add_user(self, username: str, password: str = PASSWORD, email: str | None = None) -> str:
-        """A confirmed user with a permanent password, as after sign-up and confirmation."""
-        attributes = [{"Name": "email", "Value": email or f"{username}@example.com"}]
+        """A confirmed user with a verified e-mail and a permanent password, as after sign-up."""
+        attributes = [
+            {"Name": "email", "Value": email or f"{username}@example.com"},
+            {"Name": "email_verified", "Value": "true"},
+        ]
         self.admin.admin_create_user(
             UserPoolId=self.user_pool_id,
             Username=username,
@@ -68,7 +73,12 @@ def cognito(local_aws: LocalAwsServer) -> LocalCognito:
     """A fresh user pool and public app client (no secret, USER_PASSWORD_AUTH allowed) per test, in
     the suite's shared local AWS (tests/conftest.py)."""
     admin = local_aws_client(local_aws.endpoint, "cognito-idp")
-    pool_id = admin.create_user_pool(PoolName=f"ugc-{uuid.uuid4().hex[:8]}")["UserPool"]["Id"]
+    # E-mail verification, as the project's pool has: codes go to the (local) outbox.
+    pool_id = admin.create_user_pool(
+        PoolName=f"ugc-{uuid.uuid4().hex[:8]}",
+        AutoVerifiedAttributes=["email"],
+        AccountRecoverySetting={"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]},
+    )["UserPool"]["Id"]
     client_id = admin.create_user_pool_client(
         UserPoolId=pool_id,
         ClientName="web",
@@ -206,3 +216,110 @@ def outputs_file(tmp_path: Path, outputs_doc: dict[str, Any], appsync: FakeAppSy
 @pytest.fixture
 def outputs(outputs_file: Path) -> AmplifyOutputs:
     return load_outputs(outputs_file)
+
+
+def use_stack(tmp_path: Path, outputs_doc: dict[str, Any], aws_endpoint_url: str | None) -> Path:
+    """Rewrite amplify_outputs.json for another local AWS endpoint, or (None) for a deployed stack."""
+    document = json.loads(json.dumps(outputs_doc))
+    if aws_endpoint_url is None:
+        del document["custom"]
+    else:
+        document["custom"]["ugc"]["aws_endpoint_url"] = aws_endpoint_url
+    path = tmp_path / "amplify_outputs.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+class FakeLocalAws:
+    """The local AWS's additions to moto, played from canned data: `GET /_local/outbox` serves
+    `mails` (filtered like the real one), and Cognito calls (JSON protocol, `X-Amz-Target`) answer
+    from `cognito[operation] = (status, body)`, e.g. a trigger's `UserLambdaValidationException`."""
+
+    def __init__(self) -> None:
+        self.mails: list[dict[str, Any]] = []
+        self.outbox_reply: Reply | None = None
+        self.cognito: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.outbox_queries: list[dict[str, list[str]]] = []
+        self.cognito_calls: list[tuple[str, dict[str, Any]]] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                if url.path != "/_local/outbox":
+                    self._send(404, {"message": "not found"})
+                    return
+                query = parse_qs(url.query)
+                fake.outbox_queries.append(query)
+                if fake.outbox_reply is not None:
+                    self._send(fake.outbox_reply.status, fake.outbox_reply.body)
+                    return
+                mails = [
+                    mail
+                    for mail in fake.mails
+                    if mail.get("username") in query.get("username", [mail.get("username")])
+                    and mail.get("to") in query.get("email", [mail.get("to")])
+                ]
+                self._send(200, mails)
+
+            def do_POST(self) -> None:
+                operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                fake.cognito_calls.append((operation, body))
+                status, reply = fake.cognito.get(
+                    operation, (400, {"__type": "InvalidAction", "message": f"{operation} is not canned"})
+                )
+                self._send(status, reply, "application/x-amz-json-1.1")
+
+            def _send(self, status: int, payload: Any, content_type: str = "application/json") -> None:
+                data = (payload if isinstance(payload, str) else json.dumps(payload)).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Keep test output quiet."""
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        host, port = self._server.server_address[:2]
+        self.endpoint = f"http://{host!s}:{port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def add_mail(self, **fields: Any) -> dict[str, Any]:
+        """Store a message as the local Cognito's CustomMessage trigger would (newest last)."""
+        username = fields.get("username", "alice")
+        mail = {
+            "time": "2030-01-02T03:04:05Z",
+            "to": f"{username}@example.com",
+            "username": username,
+            "triggerSource": "CustomMessage_SignUp",
+            "subject": "Confirm your account",
+            "message": "Your code is 123456",
+            "code": "123456",
+            **fields,
+        }
+        self.mails.append(mail)
+        return mail
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def fake_aws() -> Iterator[FakeLocalAws]:
+    server = FakeLocalAws()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_aws_outputs(tmp_path: Path, outputs_doc: dict[str, Any], fake_aws: FakeLocalAws) -> AmplifyOutputs:
+    """The local stack's outputs, with every AWS call going to `fake_aws`."""
+    return load_outputs(use_stack(tmp_path, outputs_doc, fake_aws.endpoint))

@@ -155,24 +155,25 @@ def test_sessions_are_kept_per_user_pool_and_per_user(outputs: AmplifyOutputs, c
     assert auth.cache.last_signed_in("us-east-1_OtherPool") is None
 
 
-def test_sign_out_forgets_the_session_even_if_cognito_cannot_revoke_it(
-    outputs: AmplifyOutputs, cognito: Any, caplog: pytest.LogCaptureFixture
-) -> None:
-    # GIVEN alice signed in (to a Cognito without RevokeToken, as moto is)
+def test_sign_out_revokes_the_refresh_token_and_forgets_the_session(outputs: AmplifyOutputs, cognito: Any) -> None:
+    # GIVEN alice signed in
     auth = CognitoAuth(outputs)
-    auth.sign_in("alice", cognito.password)
+    refresh_token = auth.sign_in("alice", cognito.password).tokens.refresh_token
 
     # WHEN she signs out (twice)
     first, second = auth.sign_out("alice"), auth.sign_out("alice")
 
-    # THEN her tokens are gone, the failed revocation is a warning, and the second sign-out
-    # reports there was nothing to forget
+    # THEN her tokens are gone, the second sign-out had nothing to forget, and Cognito no longer
+    # accepts her refresh token
     assert (first, second) == (True, False)
-    assert "did not revoke the refresh token (RevokeToken: 500)" in caplog.text
     assert auth.cache.get(cognito.user_pool_id, "alice") is None
     assert auth.last_user() is None
     with pytest.raises(LoginRequired):
         auth.token_for("alice")
+    with pytest.raises(cognito.admin.exceptions.NotAuthorizedException):
+        cognito.admin.initiate_auth(
+            ClientId=cognito.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh_token}
+        )
 
 
 def test_a_damaged_cache_costs_a_login_not_a_crash(outputs: AmplifyOutputs, cognito: Any) -> None:

@@ -25,3 +25,9 @@ class Synth:
         found = list(self.resources(type_name).values())
         assert len(found) == 1, f"expected one {type_name}, found {len(found)}"
         return found[0]
+
+    def only_id(self, type_name: str) -> str:
+        """The logical id of the one resource of that type."""
+        found = list(self.resources(type_name))
+        assert len(found) == 1, f"expected one {type_name}, found {len(found)}"
+        return found[0]

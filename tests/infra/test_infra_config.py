@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,22 @@ def test_cdk_json_defines_dev_and_prod_with_their_channel_types_and_retention() 
     assert (dev.stage, dev.ivs_channel_type, dev.log_retention_days) == ("dev", ChannelType.BASIC, 7)
     assert (prod.stage, prod.ivs_channel_type, prod.log_retention_days) == ("prod", ChannelType.STANDARD, 365)
     assert prod.retain_data and not dev.retain_data
+
+
+def test_cdk_json_confirms_sign_ups_at_once_only_in_dev_and_prod_links_use_https() -> None:
+    # GIVEN the project's cdk.json
+    context = file_context()
+
+    # WHEN loading each stage
+    dev = load_stage_config({**context, "stage": "dev"})
+    prod = load_stage_config({**context, "stage": "prod"})
+
+    # THEN dev skips the e-mailed code and links to the local frontend; prod does neither
+    assert dev.enable_user_auto_verify and not prod.enable_user_auto_verify
+    assert dev.client_base_url == "http://localhost:3000"
+    assert prod.client_base_url.startswith("https://")
+    # AND neither restricts sign-up domains
+    assert dev.sign_up_allowed_domains == prod.sign_up_allowed_domains == ()
 
 
 def test_stage_defaults_to_dev() -> None:
@@ -68,6 +85,23 @@ def test_unknown_stage_is_refused_naming_the_known_ones() -> None:
         ("lambdaArchitecture", "aarch64"),
         ("lambdaMemoryMb", 64),
         ("logLevel", "TRACE"),
+        ("clientBaseUrl", "app.example.com"),
+        ("clientBaseUrl", "ftp://app.example.com"),
+        ("clientBaseUrl", "https://"),
+        ("clientBaseUrl", "https://app.example.com:abc"),
+        ("clientBaseUrl", "https://app.example.com/?next=1"),
+        ("clientBaseUrl", "https://app.example.com/#top"),
+        ("clientBaseUrl", "https://user:pw@app.example.com"),
+        ("clientBaseUrl", " https://app.example.com"),
+        ("clientBaseUrl", 3000),
+        ("enableUserAutoVerify", "true"),
+        ("enableUserAutoVerify", 1),
+        ("signUpAllowedDomains", "example.com"),
+        ("signUpAllowedDomains", ["@example.com"]),
+        ("signUpAllowedDomains", ["example"]),
+        ("signUpAllowedDomains", ["a.com,b.com"]),
+        ("signUpAllowedDomains", [""]),
+        ("signUpAllowedDomains", [1]),
     ],
 )
 def test_bad_value_is_refused_naming_its_full_key(key: str, value: object) -> None:
@@ -75,8 +109,23 @@ def test_bad_value_is_refused_naming_its_full_key(key: str, value: object) -> No
     raw = {key: value}
 
     # WHEN loading / THEN the error names context.stages.<stage>.<key> and the value
-    with pytest.raises(ConfigError, match=rf"^context\.stages\.prod\.{key}: .*got {json.dumps(value)}$"):
+    with pytest.raises(ConfigError, match=rf"^context\.stages\.prod\.{key}: .*got {re.escape(json.dumps(value))}$"):
         stage_config("prod", raw)
+
+
+def test_client_base_url_and_sign_up_domains_are_normalised() -> None:
+    # GIVEN a base URL with a path and trailing slash, and domains in mixed case
+    raw = {
+        "clientBaseUrl": "https://App.example.com:8443/ugc/",
+        "signUpAllowedDomains": ["Example.COM", "mail.example.org"],
+    }
+
+    # WHEN loading
+    config = stage_config("prod", raw)
+
+    # THEN the URL loses only its trailing slash (links append "/path"), and domains are lowercase
+    assert config.client_base_url == "https://App.example.com:8443/ugc"
+    assert config.sign_up_allowed_domains == ("example.com", "mail.example.org")
 
 
 def test_misspelt_key_is_refused_rather_than_ignored() -> None:

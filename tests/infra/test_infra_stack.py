@@ -3,17 +3,91 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
 
 import schema
 from core.settings import RUNTIME_PROVIDED, Settings
 from core.table import TABLE
 from infra.bundle import PYTHON_VERSION, content_hash
-from infra.config import LOG_RETENTION_DAYS
-from infra.definitions import API, APP_CLIENT, FUNCTIONS, OUTPUTS, USER_POOL
+from infra.config import LOG_RETENTION_DAYS, file_context
+from infra.definitions import (
+    API,
+    APP_CLIENT,
+    ASSET_UPLOADS,
+    COGNITO_TRIGGERS,
+    FUNCTIONS,
+    OUTPUTS,
+    SCHEDULES,
+    USER_POOL,
+    function_env,
+    function_settings,
+)
 from tests.infra.infra_synth import Synth
+
+# What each access kind may do: the least-privilege lists the functions were specified with.
+ACCESS_ACTIONS: dict[str, set[str]] = {
+    "table": {
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:ConditionCheckItem",
+    },
+    "pagination_secret": {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
+    "ivs_channels": {
+        "ivs:CreateChannel",
+        "ivs:ListChannels",
+        "ivs:GetChannel",
+        "ivs:UpdateChannel",
+        "ivs:DeleteChannel",
+        "ivs:TagResource",
+        "ivs:GetStream",
+        "ivs:StopStream",
+        "ivs:CreateStreamKey",
+        "ivs:DeleteStreamKey",
+        "ivs:GetStreamKey",
+        "ivs:ListStreamKeys",
+    },
+    "ivs_chat": {
+        "ivschat:CreateRoom",
+        "ivschat:GetRoom",
+        "ivschat:UpdateRoom",
+        "ivschat:DeleteRoom",
+        "ivschat:TagResource",
+        "ivschat:CreateChatToken",
+        "ivschat:DeleteMessage",
+        "ivschat:DisconnectUser",
+    },
+    "cognito_admin": {
+        "cognito-idp:AdminGetUser",
+        "cognito-idp:AdminUpdateUserAttributes",
+        "cognito-idp:AdminDeleteUser",
+        "cognito-idp:AdminDisableUser",
+        "cognito-idp:AdminUserGlobalSignOut",
+        "cognito-idp:ListUsers",
+    },
+    "assets_bucket": {
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
+        "s3:ListBucket",
+        "s3:ListBucketVersions",
+    },
+}
+# Logical-id prefixes of the Lambdas CDK adds for its custom resources (deploy time only).
+CDK_HANDLERS = ("BucketNotificationsHandler", "CustomS3AutoDeleteObjects")
+# The only actions that take no resource ARN a grant could name (IVS makes channel ARNs at creation).
+RESOURCELESS_ACTIONS = {"ivs:CreateChannel", "ivs:ListChannels"}
 
 
 def _function(synth: Synth, name: str) -> tuple[str, dict[str, Any]]:
@@ -36,6 +110,25 @@ def _role_policy_statements(synth: Synth, role_arn: dict[str, Any]) -> list[dict
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def _arn(logical_id: str) -> dict[str, Any]:
+    return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+def _assets_base_url(synth: Synth) -> dict[str, Any]:
+    distribution = synth.only_id("AWS::CloudFront::Distribution")
+    return {"Fn::Join": ["", ["https://", {"Fn::GetAtt": [distribution, "DomainName"]}]]}
+
+
+def _identity_statements(synth: Synth) -> list[dict[str, Any]]:
+    """Every statement of every identity policy in the stack (policies, roles' inline and managed ones)."""
+    documents = [p["PolicyDocument"] for p in synth.properties("AWS::IAM::Policy").values()]
+    documents += [p["PolicyDocument"] for p in synth.properties("AWS::IAM::ManagedPolicy").values()]
+    documents += [
+        p["PolicyDocument"] for r in synth.properties("AWS::IAM::Role").values() for p in r.get("Policies", [])
+    ]
+    return [statement for document in documents for statement in document["Statement"]]
 
 
 def test_every_lambda_field_has_exactly_one_direct_lambda_resolver(dev: Synth) -> None:
@@ -120,21 +213,54 @@ def test_table_keys_and_indexes_are_the_table_definition(dev: Synth) -> None:
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
 
 
-def test_function_environment_names_every_setting_but_runtime_provided_ones(each_stage: Synth) -> None:
-    # GIVEN the names the settings model reads
-    expected = Settings.env_names() - RUNTIME_PROVIDED
+def test_function_environment_is_what_function_settings_gives_each_function(each_stage: Synth) -> None:
+    # GIVEN the stack's resources, as the template names them
+    resources = {
+        "<table>": {"Ref": each_stage.only_id("AWS::DynamoDB::Table")},
+        "<pool>": {"Ref": each_stage.only_id("AWS::Cognito::UserPool")},
+        "<secret>": {"Ref": each_stage.only_id("AWS::SecretsManager::Secret")},
+        "<bucket>": {"Ref": each_stage.only_id("AWS::S3::Bucket")},
+        "<assets>": _assets_base_url(each_stage),
+    }
 
     for name in FUNCTIONS:
         # WHEN reading a function's environment
         _, function = _function(each_stage, name)
         env = function["Environment"]["Variables"]
 
-        # THEN it sets exactly those names
-        assert set(env) == expected
-        # AND the stage-dependent values come from the stage config
-        assert env["STAGE"] == each_stage.config.stage
-        assert env["IVS_CHANNEL_TYPE"] == each_stage.config.ivs_channel_type.value
-        assert env["POWERTOOLS_LOG_LEVEL"] == each_stage.config.log_level
+        # THEN it sets every name the settings model reads, except those the Lambda runtime provides
+        assert set(env) == Settings.env_names() - RUNTIME_PROVIDED
+        # AND each value is what function_settings gives for this stage and these resources, less what the
+        # function may not know (function_env: Cognito's triggers get no user pool id)
+        settings = function_settings(
+            each_stage.config,
+            region="<region>",
+            table_name="<table>",
+            user_pool_id="<pool>",
+            pagination_secret_arn="<secret>",
+            assets_bucket="<bucket>",
+            assets_base_url="<assets>",
+        )
+        expected = function_env(FUNCTIONS[name], settings)
+        assert env == {key: resources.get(value, value) for key, value in expected.items()}, name
+
+
+def test_only_cognito_trigger_functions_go_without_the_user_pool_id(dev: Synth) -> None:
+    # GIVEN the user pool, and the functions its triggers invoke
+    pool = dev.only_id("AWS::Cognito::UserPool")
+    triggered = set(COGNITO_TRIGGERS.values())
+
+    for name in FUNCTIONS:
+        # WHEN reading a function's USER_POOL_ID
+        _, function = _function(dev, name)
+        user_pool_id = function["Environment"]["Variables"]["USER_POOL_ID"]
+
+        # THEN a trigger's is empty (the pool names it; it reads the pool from its events), others name the pool
+        assert user_pool_id == ("" if name in triggered else {"Ref": pool}), name
+    _, api = _function(dev, "api")
+    # AND the stage's sign-up options reach the functions
+    assert api["Environment"]["Variables"]["ENABLE_USER_AUTO_VERIFY"] == "true"
+    assert api["Environment"]["Variables"]["CLIENT_BASE_URL"] == dev.config.client_base_url
 
 
 def test_stage_configs_pick_the_channel_type_per_stage(dev: Synth, prod: Synth) -> None:
@@ -148,22 +274,6 @@ def test_stage_configs_pick_the_channel_type_per_stage(dev: Synth, prod: Synth) 
     assert prod_function["Environment"]["Variables"]["IVS_CHANNEL_TYPE"] == "STANDARD"
 
 
-def test_function_environment_points_at_the_stack_resources(dev: Synth) -> None:
-    # GIVEN the table, user pool and pagination secret of the stack
-    table = next(iter(dev.resources("AWS::DynamoDB::Table")))
-    pool = next(iter(dev.resources("AWS::Cognito::UserPool")))
-    secret = next(iter(dev.resources("AWS::SecretsManager::Secret")))
-
-    # WHEN reading the API function's environment
-    _, function = _function(dev, "api")
-    env = function["Environment"]["Variables"]
-
-    # THEN it names those very resources
-    assert env["TABLE_NAME"] == {"Ref": table}
-    assert env["USER_POOL_ID"] == {"Ref": pool}
-    assert env["PAGINATION_SECRET_ARN"] == {"Ref": secret}
-
-
 def test_pagination_secret_is_a_generated_64_character_string(dev: Synth) -> None:
     # GIVEN the stack
     # WHEN reading the pagination secret
@@ -173,6 +283,21 @@ def test_pagination_secret_is_a_generated_64_character_string(dev: Synth) -> Non
     assert secret["GenerateSecretString"]["PasswordLength"] == 64
     assert secret["GenerateSecretString"]["ExcludePunctuation"] is True
     assert "SecretString" not in secret
+
+
+def test_one_lambda_per_function_definition_with_its_handler(each_stage: Synth) -> None:
+    # GIVEN the stack's Lambdas
+    functions = each_stage.properties("AWS::Lambda::Function")
+
+    # WHEN setting CDK's own deploy-time handlers apart (stack-level singletons with fixed id prefixes)
+    helpers = sorted(prefix for prefix in CDK_HANDLERS for logical_id in functions if logical_id.startswith(prefix))
+    project = [f for logical_id, f in functions.items() if not logical_id.startswith(tuple(CDK_HANDLERS))]
+
+    # THEN there is one Lambda per FUNCTIONS entry, running that entry's handler
+    assert sorted(f["Handler"] for f in project) == sorted(d.handler for d in FUNCTIONS.values())
+    # AND CDK adds only the bucket-notification handler, and the bucket emptier where data is not kept
+    expected = ["BucketNotificationsHandler"] + ([] if each_stage.config.retain_data else ["CustomS3AutoDeleteObjects"])
+    assert helpers == expected
 
 
 def test_functions_run_the_bundled_python_on_the_configured_architecture(each_stage: Synth) -> None:
@@ -198,42 +323,275 @@ def test_each_function_deploys_the_folder_bundled_for_it(each_stage: Synth) -> N
         assert function["Code"]["S3Key"] == f"{expected}.zip"
 
 
-def test_api_function_gets_only_the_grants_it_needs(dev: Synth) -> None:
-    # GIVEN the API function's role
-    _, function = _function(dev, "api")
-    statements = _role_policy_statements(dev, function["Role"])
-    table = next(iter(dev.resources("AWS::DynamoDB::Table")))
-    secret = next(iter(dev.resources("AWS::SecretsManager::Secret")))
+def test_each_function_gets_exactly_the_grants_its_access_kinds_name(each_stage: Synth) -> None:
+    for name, definition in FUNCTIONS.items():
+        # WHEN reading the actions a function's role allows
+        _, function = _function(each_stage, name)
+        statements = _role_policy_statements(each_stage, function["Role"])
+        actions = {a for s in statements for a in _as_list(s["Action"])}
 
-    # WHEN grouping its statements by service
-    actions = {a for s in statements for a in _as_list(s["Action"])}
+        # THEN they are exactly those of its access kinds: nothing missing, nothing extra
+        assert actions == set().union(*(ACCESS_ACTIONS[kind] for kind in definition.access)), name
+        # AND a Cognito trigger function never administers the pool (that grant would be a cycle)
+        if name in COGNITO_TRIGGERS.values():
+            assert not any(a.startswith("cognito-idp:") for a in actions)
 
-    # THEN it reads and writes items of this table, reads this secret and manages IVS channels
-    assert {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"} <= actions
-    assert "secretsmanager:GetSecretValue" in actions
-    assert {"ivs:CreateChannel", "ivs:CreateStreamKey"} <= actions
-    # AND it never scans or manages the table
-    assert not {"dynamodb:Scan", "dynamodb:DeleteTable", "dynamodb:UpdateTable"} & actions
-    for statement in statements:
+
+def _every(service: str, resource: str) -> dict[str, Any]:
+    """The ARN of every `resource` of `service` in the stack's account and region, as the template has it."""
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                f":{service}:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                f":{resource}/*",
+            ],
+        ]
+    }
+
+
+def test_grants_name_the_stack_resources_or_this_accounts_ivs_resources(dev: Synth) -> None:
+    # GIVEN the stack's table, secret, pool and bucket
+    table = dev.only_id("AWS::DynamoDB::Table")
+    pool = dev.only_id("AWS::Cognito::UserPool")
+    bucket = _arn(dev.only_id("AWS::S3::Bucket"))
+    expected: dict[str, list[list[Any]]] = {
+        "dynamodb": [[_arn(table), {"Fn::Join": ["", [_arn(table), "/index/*"]]}]],
+        "secretsmanager": [[{"Ref": dev.only_id("AWS::SecretsManager::Secret")}]],
+        "cognito-idp": [[_arn(pool)]],
+        "s3": [[bucket], [{"Fn::Join": ["", [bucket, "/*"]]}]],
+        # AND IVS resources, which IVS makes at runtime, are those of this account and region
+        "ivs": [["*"], [_every("ivs", "channel"), _every("ivs", "stream-key")]],
+        "ivschat": [[_every("ivschat", "room")]],
+    }
+
+    for name in FUNCTIONS:
+        _, function = _function(dev, name)
+        for statement in _role_policy_statements(dev, function["Role"]):
+            # WHEN reading each statement of each function's role
+            services = {a.split(":")[0] for a in _as_list(statement["Action"])}
+            assert len(services) == 1, statement
+
+            # THEN it names this stack's resources of its one service
+            assert _as_list(statement["Resource"]) in expected[services.pop()], statement
+
+
+def test_no_identity_policy_allows_wildcard_actions_or_data_actions_on_every_resource(each_stage: Synth) -> None:
+    for statement in _identity_statements(each_stage):
+        # WHEN reading each statement of each identity policy in the stack (CDK's helpers' too)
+        actions = _as_list(statement["Action"])
         resources = _as_list(statement["Resource"])
-        services = {a.split(":")[0] for a in _as_list(statement["Action"])}
-        if services == {"dynamodb"}:
-            assert all(table in str(r) for r in resources)
-        if services == {"secretsmanager"}:
-            assert resources == [{"Ref": secret}]
+
+        # THEN no action is a wildcard ("*", "dynamodb:*", "s3:Get*")
+        assert not [a for a in actions if "*" in a], statement
+        # AND no data action (items, objects) applies to every resource
+        if "*" in resources:
+            assert not [a for a in actions if a.startswith(("dynamodb:", "s3:"))], statement
+            # AND the only grants on "*" are the IVS actions that take no resource
+            assert set(actions) <= RESOURCELESS_ACTIONS, statement
 
 
-def test_no_policy_grants_a_whole_service_or_any_action_on_anything_but_ivs(each_stage: Synth) -> None:
-    for policy in each_stage.properties("AWS::IAM::Policy").values():
-        for statement in policy["PolicyDocument"]["Statement"]:
-            # WHEN reading each statement of each policy in the stack
-            actions = _as_list(statement["Action"])
+def test_the_pool_names_a_function_for_every_cognito_trigger(each_stage: Synth) -> None:
+    # GIVEN the trigger registry
+    pool = each_stage.only_id("AWS::Cognito::UserPool")
 
-            # THEN no action is a wildcard ("*", "dynamodb:*", "dynamodb:Get*")
-            assert not [a for a in actions if "*" in a], statement
-            # AND only IVS actions (whose ARNs IVS generates at creation) apply to every resource
-            if "*" in _as_list(statement["Resource"]):
-                assert all(a.startswith("ivs:") for a in actions), statement
+    # WHEN reading the user pool's Lambda configuration
+    config = each_stage.only("AWS::Cognito::UserPool")["Properties"]["LambdaConfig"]
+
+    # THEN each trigger invokes the function the registry names, and no other trigger is set
+    assert config == {trigger: _arn(_function(each_stage, name)[0]) for trigger, name in COGNITO_TRIGGERS.items()}
+    # AND Cognito may invoke those functions, on behalf of this pool only
+    permissions = list(each_stage.properties("AWS::Lambda::Permission").values())
+    for name in set(COGNITO_TRIGGERS.values()):
+        function_id, _ = _function(each_stage, name)
+        assert {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": _arn(function_id),
+            "Principal": "cognito-idp.amazonaws.com",
+            "SourceArn": _arn(pool),
+        } in permissions
+
+
+def test_each_upload_kind_notifies_the_assets_function(each_stage: Synth) -> None:
+    # GIVEN the assets bucket and the function its uploads go to
+    bucket = each_stage.only_id("AWS::S3::Bucket")
+    function_id, _ = _function(each_stage, ASSET_UPLOADS.function)
+
+    # WHEN reading the bucket's notification configuration
+    notifications = each_stage.only("Custom::S3BucketNotifications")["Properties"]
+
+    # THEN every object created under `<sub>/<kind>`, and only that, invokes the function
+    assert notifications["BucketName"] == {"Ref": bucket}
+    assert notifications["NotificationConfiguration"] == {
+        "LambdaFunctionConfigurations": [
+            {
+                "Events": ["s3:ObjectCreated:*"],
+                "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": f"/{kind}"}]}},
+                "LambdaFunctionArn": _arn(function_id),
+            }
+            for kind in ASSET_UPLOADS.kinds
+        ]
+    }
+    # AND S3 may invoke it, for this bucket only
+    permissions = each_stage.properties("AWS::Lambda::Permission").values()
+    assert [p["SourceArn"] for p in permissions if p["Principal"] == "s3.amazonaws.com"] == [_arn(bucket)]
+
+
+def test_each_schedule_runs_its_function(each_stage: Synth) -> None:
+    # GIVEN the schedule registry
+    expected = sorted(
+        (s.expression, json.dumps([_arn(_function(each_stage, s.function)[0])])) for s in SCHEDULES.values()
+    )
+
+    # WHEN reading the stack's EventBridge rules
+    rules = list(each_stage.properties("AWS::Events::Rule").values())
+
+    # THEN there is one enabled rule per schedule, with its expression, invoking its function
+    assert sorted((r["ScheduleExpression"], json.dumps([t["Arn"] for t in r["Targets"]])) for r in rules) == expected
+    assert all(r["State"] == "ENABLED" for r in rules)
+
+
+def test_both_stages_synthesise_so_neither_has_a_dependency_cycle(synths: dict[str, Synth]) -> None:
+    # GIVEN both stages synthesised with cdk.json's context (the session fixture); a cycle would have failed
+    # that synth (see the next test), as it would fail `cdk synth`, long before CloudFormation refused it
+    # THEN each has its resources
+    assert all(synth.resources("AWS::Cognito::UserPool") for synth in synths.values())
+
+
+def test_a_dependency_cycle_fails_the_synth(tmp_path: Path) -> None:
+    from aws_cdk import App, CfnResource, Stack
+
+    # GIVEN cdk.json's context, and two resources naming each other
+    app = App(context=file_context(), outdir=str(tmp_path))
+    stack = Stack(app, "Cycle")
+    first = CfnResource(stack, "First", type="AWS::SNS::Topic")
+    second = CfnResource(stack, "Second", type="AWS::SNS::Topic", properties={"DisplayName": first.ref})
+    first.add_property_override("DisplayName", second.ref)
+
+    # WHEN synthesising / THEN it fails naming the cycle (cdk.json turns CDK's template validation on)
+    with pytest.raises(RuntimeError, match="Circular dependency with \\[First -> Second -> First\\]"):
+        app.synth()
+
+
+def test_a_cognito_trigger_function_may_not_name_its_pool() -> None:
+    from infra.constructs.triggers import check_cognito_triggers
+
+    # GIVEN the trigger function given cognito_admin access
+    trigger_function = COGNITO_TRIGGERS["PreSignUp"]
+    definition = FUNCTIONS[trigger_function]
+    definitions = {**FUNCTIONS, trigger_function: replace(definition, access=(*definition.access, "cognito_admin"))}
+
+    # WHEN checking the trigger wiring / THEN it is refused, saying why
+    with pytest.raises(ValueError, match="no cognito_admin access"):
+        check_cognito_triggers(COGNITO_TRIGGERS, definitions)
+    # AND so is a trigger function given the pool's id
+    definitions = {**FUNCTIONS, trigger_function: replace(definition, knows_user_pool=True)}
+    with pytest.raises(ValueError, match="needs knows_user_pool=False"):
+        check_cognito_triggers(COGNITO_TRIGGERS, definitions)
+    # AND so are triggers Cognito does not have, and functions FUNCTIONS does not define
+    with pytest.raises(ValueError, match="'PreSignup': unsupported"):
+        check_cognito_triggers({"PreSignup": trigger_function})
+    with pytest.raises(ValueError, match="no function 'nope'"):
+        check_cognito_triggers({"PreSignUp": "nope"})
+
+
+def test_assets_bucket_is_private_versioned_encrypted_and_takes_uploads_from_the_client(each_stage: Synth) -> None:
+    # GIVEN the stage's client URL
+    client = urlsplit(each_stage.config.client_base_url)
+
+    # WHEN reading the assets bucket
+    bucket = each_stage.only("AWS::S3::Bucket")["Properties"]
+
+    # THEN it blocks every kind of public access, keeps versions, and encrypts with S3-managed keys
+    assert bucket["PublicAccessBlockConfiguration"] == dict.fromkeys(
+        ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True
+    )
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    ]
+    # AND replaced uploads go after a day
+    [rule] = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    # AND browsers on the client's origin (not its path) may POST uploads and GET objects
+    [cors] = bucket["CorsConfiguration"]["CorsRules"]
+    assert cors["AllowedOrigins"] == [f"{client.scheme}://{client.netloc}"]
+    assert sorted(cors["AllowedMethods"]) == ["GET", "POST"]
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("http://localhost:3000", "http://localhost:3000"),
+        ("https://App.Example.com:443/ugc", "https://app.example.com"),
+        ("https://app.example.com:8443", "https://app.example.com:8443"),
+        ("http://[::1]:3000", "http://[::1]:3000"),
+    ],
+)
+def test_cors_allows_the_origin_a_browser_on_the_client_sends(url: str, origin: str) -> None:
+    from infra.constructs.assets import origin_of
+
+    # GIVEN a client base URL / WHEN taking its origin / THEN it is what the browser's Origin header says
+    assert origin_of(url) == origin
+
+
+def test_only_the_distribution_may_read_the_bucket_and_only_over_tls(each_stage: Synth) -> None:
+    # GIVEN the bucket policy and the distribution
+    statements = each_stage.only("AWS::S3::BucketPolicy")["Properties"]["PolicyDocument"]["Statement"]
+    distribution = each_stage.only_id("AWS::CloudFront::Distribution")
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+
+    # WHEN picking the statements for CloudFront
+    cloudfront = [s for s in allows if s["Principal"] == {"Service": "cloudfront.amazonaws.com"}]
+
+    # THEN CloudFront may read objects and their versions, for this distribution only
+    [read] = cloudfront
+    assert sorted(_as_list(read["Action"])) == ["s3:GetObject", "s3:GetObjectVersion"]
+    assert {"Ref": distribution} in read["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Join"][1]
+    # AND the only other principal allowed is CDK's bucket emptier, in stages that do not keep data
+    others = [s for s in allows if s not in cloudfront]
+    if each_stage.config.retain_data:
+        assert others == []
+    else:
+        [emptier] = others
+        assert emptier["Principal"]["AWS"]["Fn::GetAtt"][0].startswith("CustomS3AutoDeleteObjects")
+    # AND requests without TLS are denied
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
+    )
+
+
+def test_assets_are_served_over_https_by_cloudfront_one_cache_entry_per_version(each_stage: Synth) -> None:
+    # GIVEN the bucket
+    bucket = each_stage.only_id("AWS::S3::Bucket")
+
+    # WHEN reading the distribution, its origin access control and its cache policy
+    config = each_stage.only("AWS::CloudFront::Distribution")["Properties"]["DistributionConfig"]
+    behavior = config["DefaultCacheBehavior"]
+    oac = each_stage.only_id("AWS::CloudFront::OriginAccessControl")
+    cache_policy = each_stage.properties("AWS::CloudFront::CachePolicy")[behavior["CachePolicyId"]["Ref"]]
+
+    # THEN viewers must use HTTPS, and the only origin is the bucket, reached with signed requests
+    assert behavior["ViewerProtocolPolicy"] == "https-only"
+    [origin] = config["Origins"]
+    assert origin["DomainName"] == {"Fn::GetAtt": [bucket, "RegionalDomainName"]}
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": [oac, "Id"]}
+    access_control = each_stage.only("AWS::CloudFront::OriginAccessControl")["Properties"]
+    assert access_control["OriginAccessControlConfig"]["SigningBehavior"] == "always"
+    # AND the cache key is the path plus the versionId query string, nothing else
+    key = cache_policy["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["QueryStringsConfig"] == {"QueryStringBehavior": "whitelist", "QueryStrings": ["versionId"]}
+    assert key["HeadersConfig"] == {"HeaderBehavior": "none"}
+    assert key["CookiesConfig"] == {"CookieBehavior": "none"}
+    # AND the functions and the outputs get its https:// address as the assets base URL
+    outputs = each_stage.template.to_json()["Outputs"]
+    assert outputs[OUTPUTS.assets_base_url]["Value"] == _assets_base_url(each_stage)
+    assert outputs[OUTPUTS.assets_bucket]["Value"] == {"Ref": bucket}
 
 
 def test_user_pool_and_client_follow_the_definitions(dev: Synth) -> None:
@@ -271,7 +629,7 @@ def test_prod_keeps_its_data_and_dev_does_not(dev: Synth, prod: Synth) -> None:
     assert prod.config.retain_data
     assert not dev.config.retain_data
 
-    for type_name in ("AWS::DynamoDB::Table", "AWS::Cognito::UserPool"):
+    for type_name in ("AWS::DynamoDB::Table", "AWS::Cognito::UserPool", "AWS::S3::Bucket"):
         # WHEN reading the stateful resources
         prod_resource = prod.only(type_name)
         dev_resource = dev.only(type_name)
@@ -281,6 +639,9 @@ def test_prod_keeps_its_data_and_dev_does_not(dev: Synth, prod: Synth) -> None:
         assert dev_resource["DeletionPolicy"] == "Delete"
     assert prod.only("AWS::DynamoDB::Table")["Properties"]["DeletionProtectionEnabled"] is True
     assert prod.only("AWS::Cognito::UserPool")["Properties"]["DeletionProtection"] == "ACTIVE"
+    # AND only dev's bucket is emptied on deletion (CloudFormation cannot delete a bucket with objects)
+    assert len(dev.resources("Custom::S3AutoDeleteObjects")) == 1
+    assert not prod.resources("Custom::S3AutoDeleteObjects")
 
 
 def test_every_log_group_keeps_logs_for_the_stage_retention(each_stage: Synth) -> None:
@@ -293,8 +654,9 @@ def test_every_log_group_keeps_logs_for_the_stage_retention(each_stage: Synth) -
     # THEN there is one per function plus the API's, each with that retention
     assert len(groups) == len(FUNCTIONS) + 1
     assert {g.get("RetentionInDays") for g in groups.values()} == {days}
-    # AND no function falls back to a never-expiring group Lambda would create itself
-    for _, function in each_stage.properties("AWS::Lambda::Function").items():
+    # AND no function of the project falls back to a never-expiring group Lambda would create itself
+    for name in FUNCTIONS:
+        _, function = _function(each_stage, name)
         assert function["LoggingConfig"]["LogGroup"]["Ref"] in groups
 
 

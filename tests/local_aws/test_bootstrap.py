@@ -13,7 +13,7 @@ import pytest
 from core.table import TABLE
 from emulator.local_aws import LOCAL_ACCOUNT_ID, LOCAL_REGION
 from emulator.local_aws.bootstrap import bootstrap
-from infra.definitions import API, APP_CLIENT, USER_POOL, StageConfig
+from infra.definitions import API, APP_CLIENT, ASSET_UPLOADS, USER_POOL, StageConfig
 
 
 def _sorted(indexes):
@@ -123,6 +123,7 @@ def test_another_prefix_gives_separate_resources(local_aws, local_resources):
     assert other.user_pool_id != local_resources.user_pool_id
     assert other.api_id != local_resources.api_id
     assert other.pagination_secret_arn != local_resources.pagination_secret_arn
+    assert other.assets_bucket != local_resources.assets_bucket
 
 
 def test_function_settings_describe_the_local_resources(local_resources):
@@ -135,6 +136,26 @@ def test_function_settings_describe_the_local_resources(local_resources):
     assert settings.table_name == local_resources.table_name
     assert settings.user_pool_id == local_resources.user_pool_id
     assert settings.pagination_secret_arn == local_resources.pagination_secret_arn
+    assert settings.assets_bucket == local_resources.assets_bucket
+    assert settings.assets_base_url == f"{local_resources.endpoint}/{local_resources.assets_bucket}"
+
+
+def test_assets_bucket_is_versioned_and_notifies_the_asset_function(local_resources, local_aws_client):
+    # GIVEN a bootstrapped local AWS
+    s3 = local_aws_client("s3")
+
+    # WHEN the assets bucket is described
+    versioning = s3.get_bucket_versioning(Bucket=local_resources.assets_bucket)
+    notifications = s3.get_bucket_notification_configuration(Bucket=local_resources.assets_bucket)
+
+    # THEN it keeps versions and sends every ObjectCreated event to ASSET_UPLOADS.function
+    assert local_resources.assets_bucket == "ugc-local-assets"
+    assert versioning["Status"] == "Enabled"
+    (config,) = notifications["LambdaFunctionConfigurations"]
+    assert config["LambdaFunctionArn"] == (
+        f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:function:{ASSET_UPLOADS.function}"
+    )
+    assert config["Events"] == ["s3:ObjectCreated:*"]
 
 
 @pytest.fixture

@@ -38,7 +38,9 @@ def test_channel_returns_the_page_or_none(handler: Handler) -> None:
         recorded("Query.channel", viewer=viewer["viewer"], viewer_sub=viewer["viewer_sub"], star=star["viewer"])
     )
     assert page["username"] == star["viewer"]
-    assert "viewerIsFollowing" not in page  # left to the batch resolver
+    # The selection asks for viewerIsFollowing: the root settles it (and the ban) in one read.
+    assert (page["viewerIsFollowing"], page["viewerIsBanned"]) == (False, False)
+    assert page["playbackUrl"]
     missing = recorded("Query.channel", **viewer, star="nobody-at-all")
     assert handler(missing) is None
 

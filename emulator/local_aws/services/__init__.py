@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from emulator.local_aws import outbox
 from emulator.local_aws.registry import Registry
-from emulator.local_aws.services import ivs
+from emulator.local_aws.services import cognito, ivs, ivschat, s3
 
-INSTALLERS = (ivs.install,)
+INSTALLERS = (ivs.install, ivschat.install, cognito.install, s3.install, outbox.install)
 
 
 def default_registry() -> Registry:

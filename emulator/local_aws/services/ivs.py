@@ -1,4 +1,4 @@
-"""IVS stream keys, which moto does not keep.
+"""IVS stream keys and streams, which moto does not keep.
 
 moto's CreateChannel returns a stream key but stores none, and moto has no stream-key operations.
 Here CreateChannel's key is recorded, the four stream-key operations are answered from that record,
@@ -6,6 +6,10 @@ and DeleteChannel drops the channel's keys, as IVS does. Channels themselves sta
 
 IVS allows one stream key per channel: CreateStreamKey on a channel that has one fails with
 ServiceQuotaExceededException; resetting a key is DeleteStreamKey then CreateStreamKey.
+
+Streams: `IvsStore.live` holds the stream of each channel that is broadcasting (whatever starts
+one puts a `LiveStream` there). GetStream and StopStream answer from it; a channel with no stream
+answers ChannelNotBroadcasting, and a live channel cannot be deleted (ConflictException), as in IVS.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import base64
 import secrets
 import string
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from moto.ivs.exceptions import ResourceNotFoundException as MotoResourceNotFound
@@ -43,10 +48,36 @@ class StreamKeyRecord:
         return {**self.summary(), "value": self.value}
 
 
+@dataclass(frozen=True)
+class LiveStream:
+    """The stream a channel is broadcasting (IVS's Stream shape)."""
+
+    channel_arn: str
+    stream_id: str
+    playback_url: str
+    start_time: datetime
+    state: str = "LIVE"
+    health: str = "HEALTHY"
+    viewer_count: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "channelArn": self.channel_arn,
+            "streamId": self.stream_id,
+            "playbackUrl": self.playback_url,
+            "startTime": self.start_time.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "state": self.state,
+            "health": self.health,
+            "viewerCount": self.viewer_count,
+        }
+
+
 @dataclass
 class IvsStore:
     # Insertion-ordered, so listings are stable and pagination tokens stay valid between pages.
     stream_keys: dict[str, StreamKeyRecord] = field(default_factory=dict)
+    # channel ARN → its current stream; a channel absent here is offline.
+    live: dict[str, LiveStream] = field(default_factory=dict)
 
     def keys_of(self, channel_arn: str) -> list[StreamKeyRecord]:
         return [key for key in self.stream_keys.values() if key.channel_arn == channel_arn]
@@ -63,6 +94,8 @@ def install(registry: Registry) -> None:
     registry.add(SERVICE, "GetStreamKey", get_stream_key)
     registry.add(SERVICE, "ListStreamKeys", list_stream_keys)
     registry.add(SERVICE, "DeleteStreamKey", delete_stream_key)
+    registry.add(SERVICE, "GetStream", get_stream)
+    registry.add(SERVICE, "StopStream", stop_stream)
 
 
 # --- channels (moto's), wrapped -----------------------------------------------------------------
@@ -80,6 +113,9 @@ def create_channel(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
 def delete_channel(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
     # Held across moto's delete so no CreateStreamKey slips in between the two.
     with ctx.state.store(IvsStore) as store:
+        channel_arn = request.params["arn"]
+        if channel_arn in store.live:
+            raise _error("ConflictException", f"Channel {channel_arn} is live; stop its stream first", 409)
         response = ctx.forward()
         if not response.ok:
             return response
@@ -136,7 +172,31 @@ def delete_stream_key(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
     return AwsResponse.empty(204)
 
 
+# --- streams (ours) ------------------------------------------------------------------------------
+def get_stream(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
+    channel_arn = request.params["channelArn"]
+    with ctx.state.store(IvsStore) as store:
+        _require_channel(request, channel_arn)
+        stream = store.live.get(channel_arn)
+    if stream is None:
+        raise _offline(channel_arn)
+    return AwsResponse.json({"stream": stream.to_json()})
+
+
+def stop_stream(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
+    channel_arn = request.params["channelArn"]
+    with ctx.state.store(IvsStore) as store:
+        _require_channel(request, channel_arn)
+        if store.live.pop(channel_arn, None) is None:
+            raise _offline(channel_arn)
+    return AwsResponse.json({})
+
+
 # --- helpers ------------------------------------------------------------------------------------
+def _offline(channel_arn: str) -> ServiceError:
+    return _error("ChannelNotBroadcasting", f"Channel {channel_arn} is not broadcasting", 404)
+
+
 def _error(code: str, message: str, status: int) -> ServiceError:
     # IVS's error shapes name the message `exceptionMessage`; `message` is what botocore shows.
     return ServiceError(code, message, status, fields={"exceptionMessage": message})

@@ -1,0 +1,53 @@
+"""Cognito admin adapter: renames, deletion and the unconfirmed-user cleanup."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.errors import ValidationError
+
+
+@dataclass(frozen=True)
+class PoolUser:
+    username: str
+    email: str | None
+    created: datetime
+    status: str
+
+
+class Cognito:
+    def __init__(self, client: Any, user_pool_id: str) -> None:
+        self._client = client
+        self._pool = user_pool_id
+
+    def set_preferred_username(self, username: str, new_name: str) -> None:
+        """Sign-in alias for the new name (the Cognito username itself never changes)."""
+        try:
+            self._client.admin_update_user_attributes(
+                UserPoolId=self._pool,
+                Username=username,
+                UserAttributes=[{"Name": "preferred_username", "Value": new_name}],
+            )
+        except self._client.exceptions.AliasExistsException as exc:
+            raise ValidationError("username", f"'{new_name}' is taken") from exc
+
+    def delete_user(self, username: str) -> None:
+        with contextlib.suppress(self._client.exceptions.UserNotFoundException):
+            self._client.admin_delete_user(UserPoolId=self._pool, Username=username)
+
+    def unconfirmed(self) -> Iterator[PoolUser]:
+        paginator = self._client.get_paginator("list_users")
+        for page in paginator.paginate(UserPoolId=self._pool, Filter='cognito:user_status = "UNCONFIRMED"'):
+            for user in page["Users"]:
+                attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
+                yield PoolUser(user["Username"], attributes.get("email"), user["UserCreateDate"], user["UserStatus"])
+
+    def status(self, username: str) -> str | None:
+        try:
+            return str(self._client.admin_get_user(UserPoolId=self._pool, Username=username)["UserStatus"])
+        except self._client.exceptions.UserNotFoundException:
+            return None

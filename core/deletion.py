@@ -1,0 +1,127 @@
+"""Account deletion: everything that belongs to a user, in an order that can be retried to completion.
+
+The account is marked DELETING first (sign-in is refused from then on and the channel disappears
+from lookups); every later step is idempotent; the account item goes last, so a failed run leaves a
+DELETING account that the next `deleteAccount` call finishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from core import table as t
+from core.accounts import Caller
+from core.assets import Assets
+from core.chat import Chat
+from core.cognito import Cognito
+from core.follows import Follows
+from core.ivs import IvsAdmin
+from core.models import AccountItem
+from core.store import Table, error_code
+from core.users import Users
+
+
+class Deletion:
+    def __init__(
+        self,
+        table: Table,
+        follows: Follows,
+        users: Users,
+        ivs: Callable[[], IvsAdmin],
+        chat: Callable[[], Chat],
+        assets: Callable[[], Assets],
+        cognito: Callable[[], Cognito],
+    ) -> None:
+        self._table = table
+        self._follows = follows
+        self._users = users
+        self._ivs = ivs
+        self._chat = chat
+        self._assets = assets
+        self._cognito = cognito
+
+    def delete_account(self, caller: Caller) -> None:
+        raw = self._table.get(t.user_pk(caller.sub), t.ACCOUNT_SK, consistent=True)
+        account = AccountItem.from_item(raw) if raw else None
+        if account is not None:
+            self._mark_deleting(caller.sub)
+            if account.channel_arn:
+                self._ivs().stop_stream(account.channel_arn)
+                self._ivs().delete_channel(account.channel_arn)
+            if account.chat_room_arn:
+                self._chat().delete_room(account.chat_room_arn)
+        self._assets().delete_user_objects(caller.sub)
+        self._follows.remove_all_of(caller.sub)
+        if account is not None and account.channel_id:
+            self._delete_keys(
+                (f["PK"], f["SK"])
+                for f in self._table.query_all(
+                    IndexName=t.BY_CHANNEL.name,
+                    KeyConditionExpression="channelId = :c AND begins_with(SK, :f)",
+                    ExpressionAttributeValues={":c": {"S": account.channel_id}, ":f": {"S": t.FOLLOW_PREFIX}},
+                )
+            )
+        self._delete_keys(
+            (b["PK"], b["SK"])
+            for b in self._table.query_all(
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :ban)",
+                ExpressionAttributeValues={":pk": {"S": t.user_pk(caller.sub)}, ":ban": {"S": t.BAN_PREFIX}},
+            )
+        )
+        self._delete_keys(
+            (b["PK"], b["SK"])
+            for b in self._table.query_all(
+                IndexName=t.BANNED.name,
+                KeyConditionExpression="bannedSub = :s",
+                ExpressionAttributeValues={":s": {"S": caller.sub}},
+            )
+        )
+        names = [
+            caller.username,
+            *(account.reserved_names if account else ()),
+            *([account.username] if account else []),
+        ]
+        email = (account.email if account else None) or caller.email
+        self._users.release(list(dict.fromkeys(names)), email, caller.sub)
+        self._cognito().delete_user(caller.username)
+        self._table.client.delete_item(
+            TableName=self._table.name, Key={"PK": {"S": t.user_pk(caller.sub)}, "SK": {"S": t.ACCOUNT_SK}}
+        )
+
+    def _mark_deleting(self, sub: str) -> None:
+        try:
+            self._table.client.update_item(
+                TableName=self._table.name,
+                Key={"PK": {"S": t.user_pk(sub)}, "SK": {"S": t.ACCOUNT_SK}},
+                UpdateExpression="SET #status = :deleting REMOVE usernameKey, liveKey, liveSince",
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":deleting": {"S": "DELETING"}},
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    def _delete_keys(self, keys: Iterable[tuple[Any, Any]]) -> None:
+        batch: list[dict[str, object]] = []
+        for pk, sk in keys:
+            batch.append({"DeleteRequest": {"Key": {"PK": pk, "SK": sk}}})
+            if len(batch) == 25:
+                self._write(batch)
+                batch = []
+        if batch:
+            self._write(batch)
+
+    def _write(self, requests: list[dict[str, object]]) -> None:
+        pending = {self._table.name: requests}
+        while pending:
+            out = self._table.client.batch_write_item(RequestItems=pending)
+            pending = out.get("UnprocessedItems") or {}
+
+
+def is_deleting(table: Table, sub: str) -> bool:
+    raw = table.get(t.user_pk(sub), t.ACCOUNT_SK, consistent=True)
+    return bool(raw and raw.get("status", {}).get("S") == "DELETING")
