@@ -3,6 +3,7 @@ message deletion, and what a viewer may see of a channel."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,9 @@ from core.timefmt import now_iso
 
 # IVS Chat limits token attributes to 1 KB in all.
 MAX_ATTRIBUTE_CHARS = 256
+# IVS Chat's DeleteMessage limits.
+_MESSAGE_ID = re.compile(r"[a-zA-Z0-9]{12}")
+MAX_REASON_CHARS = 256
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,10 @@ class Moderation:
         return sorted((BanItem.from_item(i) for i in items), key=lambda b: b.banned_at, reverse=True)
 
     def delete_message(self, owner_sub: str, message_id: str, reason: str | None) -> None:
+        if not _MESSAGE_ID.fullmatch(message_id):
+            raise ValidationError("messageId", "is not an IVS Chat message id (12 letters and digits)")
+        if reason is not None and len(reason) > MAX_REASON_CHARS:
+            raise ValidationError("reason", f"must be at most {MAX_REASON_CHARS} characters")
         owner = self._accounts.require(owner_sub)
         try:
             self._chat().delete_message(self._room(owner), message_id, reason)

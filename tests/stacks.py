@@ -185,6 +185,7 @@ class FullStack:
     resources: LocalResources
     api: Api
     outputs: Any
+    functions: Any  # the FunctionBridge: run any project function as the stack would
 
 
 @contextmanager
@@ -200,7 +201,7 @@ def full_stack(prefix: str) -> Iterator[FullStack]:
         aws.set_functions(bridge)
         try:
             with http_api(resources) as api:
-                yield FullStack(aws, resources, api, AmplifyOutputs.from_dict(api.stack.outputs))
+                yield FullStack(aws, resources, api, AmplifyOutputs.from_dict(api.stack.outputs), bridge)
         finally:
             aws.set_functions(None)
             bridge.close()
