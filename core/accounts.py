@@ -329,20 +329,4 @@ class Accounts:
             changes["avatar"] = avatar
         if not changes:
             raise ValidationError("input", "give at least one of color or avatar")
-        names = {f"#{k}": k for k in changes}
-        values = {f":{k}": v for k, v in to_attributes(changes).items()}
-        try:
-            out = self._table.client.update_item(
-                TableName=self._table.name,
-                Key={"PK": {"S": t.user_pk(sub)}, "SK": {"S": t.ACCOUNT_SK}},
-                UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in changes),
-                ConditionExpression="#status = :ready",
-                ExpressionAttributeNames={**names, "#status": "status"},
-                ExpressionAttributeValues={**values, ":ready": {"S": "READY"}},
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                raise NotProvisioned from exc
-            raise
-        return AccountItem.from_item(out["Attributes"])
+        return self._set(sub, changes)

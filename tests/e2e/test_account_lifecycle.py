@@ -6,47 +6,21 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from client.accounts import CognitoAccounts
-from client.auth import CognitoAuth, TokenCache
+from client.auth import CognitoAuth
 from client.errors import AuthError, GraphQLErrors, TriggerRejected
-from client.outbox import latest_code
 from client.sdk import UGCClient
 from emulator.local_aws.clients import client as aws_client
-from tests.stacks import FullStack, full_stack
+from tests.e2e.conftest import PASSWORD, sign_up
+from tests.stacks import FullStack
 
-PASSWORD = "Sup3r-secret!"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 256
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[FullStack]:
-    with full_stack(f"e2e-{uuid.uuid4().hex[:6]}") as running:
-        yield running
-
-
-@pytest.fixture
-def auth(stack: FullStack, tmp_path: Path) -> CognitoAuth:
-    return CognitoAuth(stack.outputs, cache=TokenCache(tmp_path / "tokens.json"))
-
-
-def new_user(stack: FullStack, auth: CognitoAuth, base: str) -> tuple[str, str, UGCClient]:
-    """Sign up, confirm with the code from the local outbox, sign in."""
-    username, email = f"{base}{uuid.uuid4().hex[:6]}", f"{base}.{uuid.uuid4().hex[:6]}@example.com"
-    accounts = CognitoAccounts(stack.outputs)
-    assert accounts.sign_up(username, email, PASSWORD).user_confirmed is False
-    code = latest_code(stack.outputs, username)
-    assert code is not None and len(code) == 6
-    accounts.confirm_sign_up(username, code)
-    auth.sign_in(username, PASSWORD)
-    return username, email, UGCClient.for_user(stack.outputs, username, cache=auth.cache)
 
 
 def until(check: Any, seconds: float = 10.0) -> Any:
@@ -67,7 +41,7 @@ def chat_room(stack: FullStack, room_arn_id: str) -> dict[str, Any]:
 
 def test_an_account_from_sign_up_to_deletion_leaves_nothing_behind(stack: FullStack, auth: CognitoAuth) -> None:
     # GIVEN a user who signed up, confirmed the e-mailed code and signed in
-    owner, email, client = new_user(stack, auth, "owner")
+    owner, email, client = sign_up(stack, auth, "owner")
     # THEN PostConfirmation provisioned the channel and chat room
     me = client.execute("{ me { id username email channel { id playbackUrl } } }")["me"]
     assert (me["username"], me["email"]) == (owner, email)
@@ -114,7 +88,7 @@ def test_an_account_from_sign_up_to_deletion_leaves_nothing_behind(stack: FullSt
     assert client.execute("{ me { username } }")["me"]["username"] == renamed
 
     # AND moderates a viewer: a ban refuses chat and playback and cuts the connection at once
-    viewer, _, viewer_client = new_user(stack, auth, "viewer")
+    viewer, _, viewer_client = sign_up(stack, auth, "viewer")
     viewer_client.execute("mutation F($u: String!) { follow(username: $u) { id } }", {"u": renamed})
     token = viewer_client.execute(
         "mutation T($c: ID!) { createChatToken(channelId: $c) { capabilities } }", {"c": channel_id}

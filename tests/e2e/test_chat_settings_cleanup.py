@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,40 +13,21 @@ import pytest
 from moto.cognitoidp.models import cognitoidp_backends
 
 from client.accounts import CognitoAccounts
-from client.auth import CognitoAuth, TokenCache
+from client.auth import CognitoAuth
 from client.errors import GraphQLErrors, TriggerRejected
-from client.outbox import latest_code
 from client.sdk import UGCClient
 from core.app import Core
 from core.aws import Clients
 from emulator.local_aws import LOCAL_CREDENTIALS
 from emulator.local_aws.clients import client as aws_client
 from emulator.stack import local_settings
-from tests.stacks import FullStack, full_stack
-
-PASSWORD = "Sup3r-secret!"
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[FullStack]:
-    with full_stack(f"e2e2-{uuid.uuid4().hex[:6]}") as running:
-        yield running
-
-
-@pytest.fixture
-def auth(stack: FullStack, tmp_path: Path) -> CognitoAuth:
-    return CognitoAuth(stack.outputs, cache=TokenCache(tmp_path / "tokens.json"))
+from tests.e2e.conftest import PASSWORD, sign_up
+from tests.stacks import FullStack
 
 
 def signed_up(stack: FullStack, auth: CognitoAuth, base: str) -> tuple[str, UGCClient]:
-    username = f"{base}{uuid.uuid4().hex[:6]}"
-    accounts = CognitoAccounts(stack.outputs)
-    accounts.sign_up(username, f"{username}@example.com", PASSWORD)
-    code = latest_code(stack.outputs, username)
-    assert code
-    accounts.confirm_sign_up(username, code)
-    auth.sign_in(username, PASSWORD)
-    return username, UGCClient.for_user(stack.outputs, username, cache=auth.cache)
+    username, _, client = sign_up(stack, auth, base)
+    return username, client
 
 
 def errors_of(client: UGCClient, query: str, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
