@@ -80,6 +80,9 @@ class FunctionDefinition:
     # False for user pool triggers: a pool cannot name itself in its own triggers' environment
     # (a CloudFormation cycle), so they read the pool id from their events.
     knows_user_pool: bool = True
+    # Only functions that publish to the GraphQL API get its URL: the API's own data source naming
+    # the API would be a CloudFormation cycle.
+    knows_graphql_url: bool = False
     access: tuple[Access, ...] = ()
 
 
@@ -113,6 +116,7 @@ FUNCTIONS: dict[str, FunctionDefinition] = {
         handler="triggers.stream_events.handler",
         description="IVS EventBridge events: sessions, live state, events, limit breaches; publishes changes",
         access=("table", "ivs_channels", "publish"),
+        knows_graphql_url=True,
     ),
     "metrics": FunctionDefinition(
         name="metrics",
@@ -120,6 +124,7 @@ FUNCTIONS: dict[str, FunctionDefinition] = {
         description="Scheduled: pushes live metric points; snapshots metrics of ended sessions",
         timeout_seconds=60,
         access=("table", "metrics", "publish"),
+        knows_graphql_url=True,
     ),
     "cleanup": FunctionDefinition(
         name="cleanup",
@@ -262,4 +267,6 @@ def function_env(function: FunctionDefinition, settings: Settings) -> dict[str, 
     what that function may not know."""
     if not function.knows_user_pool:
         settings = replace(settings, user_pool_id="")
+    if not function.knows_graphql_url:
+        settings = replace(settings, graphql_url="")
     return settings.to_env()
