@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from core.assets import MAX_BYTES
+from core.sessions import DETAIL_TYPES
 from core.settings import ChannelType, Settings
 
 AuthMode = Literal["AMAZON_COGNITO_USER_POOLS", "API_KEY", "AWS_IAM"]
@@ -167,7 +168,7 @@ class EventRule:
 
 
 # The detail-types of the IVS events the stream pipeline handles.
-IVS_DETAIL_TYPES = ("IVS Stream State Change", "IVS Stream Health Change", "IVS Limit Breach")
+IVS_DETAIL_TYPES = DETAIL_TYPES
 
 EVENT_RULES: dict[str, EventRule] = {
     "ivs-stream-events": EventRule(

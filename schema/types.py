@@ -188,7 +188,7 @@ class StreamSession:
     is_healthy: bool
     has_error_event: bool
     ingest_configuration: IngestConfiguration | None
-    events: list[StreamEvent]
+    events: list[StreamEvent] = lambda_field(max_batch_size=50, description="Oldest first")
     metrics: list[MetricSeries] = lambda_field(description="Health metrics at the resolution the age allows")
 
 
