@@ -84,7 +84,7 @@ async def _serve(args: argparse.Namespace) -> int:
     try:
         resources = bootstrap(local_aws.endpoint, LOCAL_STAGE)
         # Cognito triggers and S3 events run the real functions, each in its worker processes.
-        functions = FunctionBridge(function_specs(resources))
+        functions = FunctionBridge(function_specs(resources, f"http://{args.host}:{args.port}/graphql"))
         local_aws.set_functions(functions)
         schedules.start(functions, resources.region, resources.account_id)
         stack = LocalStack(resources, graphql_url=f"http://{args.host}:{args.port}/graphql")

@@ -61,7 +61,8 @@ def session_events(event: list[AppSyncResolverEvent]) -> list[list[dict[str, Any
 
 @router.resolver(type_name="StreamSession", field_name="metrics")
 def session_metrics() -> list[dict[str, Any]]:
-    source = router.current_event.source or {}
+    event = router.current_event
+    source = (event.source if event else None) or {}
     if not source.get("startedAt"):
         return []
     span = window(source["startedAt"], source.get("endedAt"), datetime.now(UTC))
