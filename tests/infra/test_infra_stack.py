@@ -22,6 +22,7 @@ from infra.definitions import (
     APP_CLIENT,
     ASSET_UPLOADS,
     COGNITO_TRIGGERS,
+    EVENT_RULES,
     FUNCTIONS,
     OUTPUTS,
     SCHEDULES,
@@ -29,6 +30,7 @@ from infra.definitions import (
     function_env,
     function_settings,
 )
+from schema.directives import Iam
 from tests.infra.infra_synth import Synth
 
 # What each access kind may do: the least-privilege lists the functions were specified with.
@@ -83,11 +85,14 @@ ACCESS_ACTIONS: dict[str, set[str]] = {
         "s3:ListBucket",
         "s3:ListBucketVersions",
     },
+    "publish": {"appsync:GraphQL"},
+    "metrics": {"cloudwatch:GetMetricData"},
 }
 # Logical-id prefixes of the Lambdas CDK adds for its custom resources (deploy time only).
 CDK_HANDLERS = ("BucketNotificationsHandler", "CustomS3AutoDeleteObjects")
-# The only actions that take no resource ARN a grant could name (IVS makes channel ARNs at creation).
-RESOURCELESS_ACTIONS = {"ivs:CreateChannel", "ivs:ListChannels"}
+# The only actions that take no resource ARN a grant could name: IVS makes channel ARNs at creation, and
+# CloudWatch has no resource type for metrics (GetMetricData is granted on "*" or not at all).
+RESOURCELESS_ACTIONS = {"ivs:CreateChannel", "ivs:ListChannels", "cloudwatch:GetMetricData"}
 
 
 def _function(synth: Synth, name: str) -> tuple[str, dict[str, Any]]:
@@ -116,6 +121,42 @@ def _arn(logical_id: str) -> dict[str, Any]:
     return {"Fn::GetAtt": [logical_id, "Arn"]}
 
 
+def _graphql_url(synth: Synth) -> dict[str, Any]:
+    return {"Fn::GetAtt": [synth.only_id("AWS::AppSync::GraphQLApi"), "GraphQLUrl"]}
+
+
+def _iam_only_mutations() -> set[str]:
+    """The mutations only the back end may call, read from the strawberry definitions (not the SDL text
+    infra reads): those declared with the IAM directive alone."""
+    mutation = schema.schema._schema.type_map["Mutation"]
+    return {
+        name
+        for name, field in mutation.fields.items()
+        if [type(d) for d in field.extensions["strawberry-definition"].directives] == [Iam]
+    }
+
+
+def _mutation_arn(synth: Synth, field_name: str) -> dict[str, Any]:
+    """appsync:GraphQL's resource for one mutation of the stack's API, as the template has it."""
+    api_id = {"Fn::GetAtt": [synth.only_id("AWS::AppSync::GraphQLApi"), "ApiId"]}
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":appsync:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":apis/",
+                api_id,
+                f"/types/Mutation/fields/{field_name}",
+            ],
+        ]
+    }
+
+
 def _assets_base_url(synth: Synth) -> dict[str, Any]:
     distribution = synth.only_id("AWS::CloudFront::Distribution")
     return {"Fn::Join": ["", ["https://", {"Fn::GetAtt": [distribution, "DomainName"]}]]}
@@ -141,6 +182,8 @@ def test_every_lambda_field_has_exactly_one_direct_lambda_resolver(dev: Synth) -
     # THEN there is one resolver per field, none extra, with the field's batch size
     actual = sorted((r["TypeName"], r["FieldName"], r.get("MaxBatchSize", 0)) for r in resolvers)
     assert actual == expected
+    # AND subscribe-time resolvers are among them (AppSync runs them when a client subscribes)
+    assert any(type_name == "Subscription" for type_name, _, _ in actual)
     # AND each is a Direct Lambda resolver: no mapping templates, no pipeline
     for resolver in resolvers:
         assert resolver["Kind"] == "UNIT"
@@ -221,6 +264,7 @@ def test_function_environment_is_what_function_settings_gives_each_function(each
         "<secret>": {"Ref": each_stage.only_id("AWS::SecretsManager::Secret")},
         "<bucket>": {"Ref": each_stage.only_id("AWS::S3::Bucket")},
         "<assets>": _assets_base_url(each_stage),
+        "<graphql>": _graphql_url(each_stage),
     }
 
     for name in FUNCTIONS:
@@ -231,7 +275,8 @@ def test_function_environment_is_what_function_settings_gives_each_function(each
         # THEN it sets every name the settings model reads, except those the Lambda runtime provides
         assert set(env) == Settings.env_names() - RUNTIME_PROVIDED
         # AND each value is what function_settings gives for this stage and these resources, less what the
-        # function may not know (function_env: Cognito's triggers get no user pool id)
+        # function may not know (function_env: Cognito's triggers get no user pool id, and only the
+        # publishers get the GraphQL URL)
         settings = function_settings(
             each_stage.config,
             region="<region>",
@@ -240,6 +285,7 @@ def test_function_environment_is_what_function_settings_gives_each_function(each
             pagination_secret_arn="<secret>",
             assets_bucket="<bucket>",
             assets_base_url="<assets>",
+            graphql_url="<graphql>",
         )
         expected = function_env(FUNCTIONS[name], settings)
         assert env == {key: resources.get(value, value) for key, value in expected.items()}, name
@@ -261,6 +307,50 @@ def test_only_cognito_trigger_functions_go_without_the_user_pool_id(dev: Synth) 
     # AND the stage's sign-up options reach the functions
     assert api["Environment"]["Variables"]["ENABLE_USER_AUTO_VERIFY"] == "true"
     assert api["Environment"]["Variables"]["CLIENT_BASE_URL"] == dev.config.client_base_url
+
+
+def test_only_the_functions_that_publish_know_the_graphql_url(each_stage: Synth) -> None:
+    # GIVEN the API's URL, the functions granted its publish mutations, and the Lambdas behind its data sources
+    url = _graphql_url(each_stage)
+    publishers = {name for name, definition in FUNCTIONS.items() if "publish" in definition.access}
+    data_sources = {
+        p["LambdaConfig"]["LambdaFunctionArn"]["Fn::GetAtt"][0]
+        for p in each_stage.properties("AWS::AppSync::DataSource").values()
+    }
+    assert publishers, "no function publishes: the test below would prove nothing"
+
+    for name in FUNCTIONS:
+        # WHEN reading a function's GRAPHQL_URL
+        function_id, function = _function(each_stage, name)
+        graphql_url = function["Environment"]["Variables"]["GRAPHQL_URL"]
+
+        # THEN a publisher's is the API's own URL, and every other function's is empty
+        assert graphql_url == (url if name in publishers else ""), name
+        # AND no function behind the API's resolvers knows it (they have no reason to call the API back)
+        if function_id in data_sources:
+            assert graphql_url == "", name
+    # AND the stack's output is that same URL
+    assert each_stage.template.to_json()["Outputs"][OUTPUTS.graphql_url]["Value"] == url
+
+
+def test_publish_grants_name_exactly_the_iam_only_mutations(each_stage: Synth) -> None:
+    # GIVEN the mutations the schema declares for IAM callers only (the back end's publish mutations)
+    mutations = _iam_only_mutations()
+    assert mutations, "the schema declares no IAM-only mutation: the test below would prove nothing"
+    expected = sorted((_mutation_arn(each_stage, m) for m in mutations), key=json.dumps)
+
+    for name, definition in FUNCTIONS.items():
+        # WHEN reading the AppSync statements of a function's role
+        _, function = _function(each_stage, name)
+        statements = [
+            s for s in _role_policy_statements(each_stage, function["Role"]) if "appsync:GraphQL" in _as_list(s["Action"])
+        ]
+
+        # THEN a function with publish access may call exactly those mutations of this API, one ARN each
+        # (no types/Mutation/*, no user-facing mutation); other functions may call none
+        resources = sorted((r for s in statements for r in _as_list(s["Resource"])), key=json.dumps)
+        assert resources == (expected if "publish" in definition.access else []), name
+        assert all(_as_list(s["Action"]) == ["appsync:GraphQL"] for s in statements), name
 
 
 def test_stage_configs_pick_the_channel_type_per_stage(dev: Synth, prod: Synth) -> None:
