@@ -18,6 +18,8 @@ Access = Literal[
     "table",
     "pagination_secret",
     "ivs_channels",
+    # Read-only: a stream session's ingest configuration (the stream events function).
+    "ivs_sessions",
     "ivs_chat",
     "cognito_admin",
     "assets_bucket",
@@ -81,8 +83,8 @@ class FunctionDefinition:
     # False for user pool triggers: a pool cannot name itself in its own triggers' environment
     # (a CloudFormation cycle), so they read the pool id from their events.
     knows_user_pool: bool = True
-    # Only functions that publish to the GraphQL API get its URL: the API's own data source naming
-    # the API would be a CloudFormation cycle.
+    # Only functions that publish to the GraphQL API get its URL (least privilege: resolvers never
+    # publish, and a URL they do not have cannot be misused).
     knows_graphql_url: bool = False
     access: tuple[Access, ...] = ()
 
@@ -116,7 +118,7 @@ FUNCTIONS: dict[str, FunctionDefinition] = {
         name="streams",
         handler="triggers.stream_events.handler",
         description="IVS EventBridge events: sessions, live state, events, limit breaches; publishes changes",
-        access=("table", "ivs_channels", "publish"),
+        access=("table", "ivs_sessions", "publish"),
         knows_graphql_url=True,
     ),
     "metrics": FunctionDefinition(

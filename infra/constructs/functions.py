@@ -33,12 +33,15 @@ _ARCHITECTURES = {"x86_64": lambda_.Architecture.X86_64, "arm64": lambda_.Archit
 # of this account and region. Creating and listing channels is granted on "*": ListChannels takes no
 # resource at all. TagResource is what CreateChannel with tags needs.
 IVS_ACCOUNT_WIDE_ACTIONS = ("ivs:CreateChannel", "ivs:ListChannels")
+IVS_SESSION_ACTIONS = ("ivs:GetStreamSession",)
 IVS_CHANNEL_ACTIONS = (
     "ivs:GetChannel",
     "ivs:UpdateChannel",
     "ivs:DeleteChannel",
     "ivs:TagResource",
     "ivs:GetStream",
+    # A session's ingest configuration (codec, resolution, bitrate), which the stream events store.
+    "ivs:GetStreamSession",
     "ivs:StopStream",
     "ivs:CreateStreamKey",
     "ivs:DeleteStreamKey",
@@ -156,6 +159,10 @@ class Functions(Construct):
                     actions=list(IVS_CHANNEL_ACTIONS),
                     resources=[self._arn("ivs", "channel"), self._arn("ivs", "stream-key")],
                 )
+            )
+        elif access == "ivs_sessions":
+            function.add_to_role_policy(
+                iam.PolicyStatement(actions=list(IVS_SESSION_ACTIONS), resources=[self._arn("ivs", "channel")])
             )
         elif access == "ivs_chat":
             function.add_to_role_policy(

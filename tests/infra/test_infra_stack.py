@@ -30,8 +30,7 @@ from infra.definitions import (
     function_env,
     function_settings,
 )
-from schema.directives import Iam
-from tests.infra.infra_synth import Synth
+from tests.infra.infra_synth import Synth, declared_iam_only_mutations
 
 # What each access kind may do: the least-privilege lists the functions were specified with.
 ACCESS_ACTIONS: dict[str, set[str]] = {
@@ -54,12 +53,14 @@ ACCESS_ACTIONS: dict[str, set[str]] = {
         "ivs:DeleteChannel",
         "ivs:TagResource",
         "ivs:GetStream",
+        "ivs:GetStreamSession",
         "ivs:StopStream",
         "ivs:CreateStreamKey",
         "ivs:DeleteStreamKey",
         "ivs:GetStreamKey",
         "ivs:ListStreamKeys",
     },
+    "ivs_sessions": {"ivs:GetStreamSession"},
     "ivs_chat": {
         "ivschat:CreateRoom",
         "ivschat:GetRoom",
@@ -123,17 +124,6 @@ def _arn(logical_id: str) -> dict[str, Any]:
 
 def _graphql_url(synth: Synth) -> dict[str, Any]:
     return {"Fn::GetAtt": [synth.only_id("AWS::AppSync::GraphQLApi"), "GraphQLUrl"]}
-
-
-def _iam_only_mutations() -> set[str]:
-    """The mutations only the back end may call, read from the strawberry definitions (not the SDL text
-    infra reads): those declared with the IAM directive alone."""
-    mutation = schema.schema._schema.type_map["Mutation"]
-    return {
-        name
-        for name, field in mutation.fields.items()
-        if [type(d) for d in field.extensions["strawberry-definition"].directives] == [Iam]
-    }
 
 
 def _mutation_arn(synth: Synth, field_name: str) -> dict[str, Any]:
@@ -335,7 +325,7 @@ def test_only_the_functions_that_publish_know_the_graphql_url(each_stage: Synth)
 
 def test_publish_grants_name_exactly_the_iam_only_mutations(each_stage: Synth) -> None:
     # GIVEN the mutations the schema declares for IAM callers only (the back end's publish mutations)
-    mutations = _iam_only_mutations()
+    mutations = declared_iam_only_mutations()
     assert mutations, "the schema declares no IAM-only mutation: the test below would prove nothing"
     expected = sorted((_mutation_arn(each_stage, m) for m in mutations), key=json.dumps)
 
@@ -343,7 +333,9 @@ def test_publish_grants_name_exactly_the_iam_only_mutations(each_stage: Synth) -
         # WHEN reading the AppSync statements of a function's role
         _, function = _function(each_stage, name)
         statements = [
-            s for s in _role_policy_statements(each_stage, function["Role"]) if "appsync:GraphQL" in _as_list(s["Action"])
+            s
+            for s in _role_policy_statements(each_stage, function["Role"])
+            if "appsync:GraphQL" in _as_list(s["Action"])
         ]
 
         # THEN a function with publish access may call exactly those mutations of this API, one ARN each
@@ -445,8 +437,13 @@ def _every(service: str, resource: str) -> dict[str, Any]:
     }
 
 
+def _resource_set(resources: list[Any]) -> list[str]:
+    """A statement's resources compared as a set (the template's order is CDK's, not a fact)."""
+    return sorted(json.dumps(r, sort_keys=True) for r in resources)
+
+
 def test_grants_name_the_stack_resources_or_this_accounts_ivs_resources(dev: Synth) -> None:
-    # GIVEN the stack's table, secret, pool and bucket
+    # GIVEN the stack's table, secret, pool, bucket and API
     table = dev.only_id("AWS::DynamoDB::Table")
     pool = dev.only_id("AWS::Cognito::UserPool")
     bucket = _arn(dev.only_id("AWS::S3::Bucket"))
@@ -458,7 +455,12 @@ def test_grants_name_the_stack_resources_or_this_accounts_ivs_resources(dev: Syn
         # AND IVS resources, which IVS makes at runtime, are those of this account and region
         "ivs": [["*"], [_every("ivs", "channel"), _every("ivs", "stream-key")]],
         "ivschat": [[_every("ivschat", "room")]],
+        # AND the API's publish mutations, one ARN each
+        "appsync": [[_mutation_arn(dev, m) for m in declared_iam_only_mutations()]],
+        # AND CloudWatch metrics, which have no ARN (see RESOURCELESS_ACTIONS)
+        "cloudwatch": [["*"]],
     }
+    allowed = {service: [_resource_set(r) for r in options] for service, options in expected.items()}
 
     for name in FUNCTIONS:
         _, function = _function(dev, name)
@@ -468,7 +470,7 @@ def test_grants_name_the_stack_resources_or_this_accounts_ivs_resources(dev: Syn
             assert len(services) == 1, statement
 
             # THEN it names this stack's resources of its one service
-            assert _as_list(statement["Resource"]) in expected[services.pop()], statement
+            assert _resource_set(_as_list(statement["Resource"])) in allowed[services.pop()], statement
 
 
 def test_no_identity_policy_allows_wildcard_actions_or_data_actions_on_every_resource(each_stage: Synth) -> None:
@@ -482,7 +484,8 @@ def test_no_identity_policy_allows_wildcard_actions_or_data_actions_on_every_res
         # AND no data action (items, objects) applies to every resource
         if "*" in resources:
             assert not [a for a in actions if a.startswith(("dynamodb:", "s3:"))], statement
-            # AND the only grants on "*" are the IVS actions that take no resource
+            # AND the only grants on "*" are the actions that take no resource (IVS channel creation and
+            # listing, CloudWatch's GetMetricData)
             assert set(actions) <= RESOURCELESS_ACTIONS, statement
 
 
@@ -538,12 +541,84 @@ def test_each_schedule_runs_its_function(each_stage: Synth) -> None:
         (s.expression, json.dumps([_arn(_function(each_stage, s.function)[0])])) for s in SCHEDULES.values()
     )
 
-    # WHEN reading the stack's EventBridge rules
-    rules = list(each_stage.properties("AWS::Events::Rule").values())
+    # WHEN reading the stack's scheduled EventBridge rules
+    rules = {k: r for k, r in each_stage.properties("AWS::Events::Rule").items() if "ScheduleExpression" in r}
 
     # THEN there is one enabled rule per schedule, with its expression, invoking its function
-    assert sorted((r["ScheduleExpression"], json.dumps([t["Arn"] for t in r["Targets"]])) for r in rules) == expected
-    assert all(r["State"] == "ENABLED" for r in rules)
+    actual = sorted((r["ScheduleExpression"], json.dumps([t["Arn"] for t in r["Targets"]])) for r in rules.values())
+    assert actual == expected
+    assert all(r["State"] == "ENABLED" for r in rules.values())
+    # AND EventBridge may invoke each function, for its own rule only
+    permissions = list(each_stage.properties("AWS::Lambda::Permission").values())
+    for rule_id, rule in rules.items():
+        [target] = rule["Targets"]
+        assert {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": target["Arn"],
+            "Principal": "events.amazonaws.com",
+            "SourceArn": _arn(rule_id),
+        } in permissions
+
+
+def test_metrics_are_collected_every_minute(each_stage: Synth) -> None:
+    # GIVEN the one function allowed to read CloudWatch metrics: the scheduled metrics function
+    readers = [name for name, definition in FUNCTIONS.items() if "metrics" in definition.access]
+    assert readers == [SCHEDULES["metrics"].function]
+    function_id, _ = _function(each_stage, SCHEDULES["metrics"].function)
+
+    # WHEN reading the rules that invoke it
+    rules = [
+        r
+        for r in each_stage.properties("AWS::Events::Rule").values()
+        if _arn(function_id) in [t["Arn"] for t in r["Targets"]]
+    ]
+
+    # THEN one rule runs it, every minute, and no event pattern does
+    assert [r.get("ScheduleExpression") for r in rules] == ["rate(1 minute)"]
+
+
+def test_each_event_rule_sends_this_regions_matching_events_to_its_function(each_stage: Synth) -> None:
+    # GIVEN the event rule registry
+    rules = {k: r for k, r in each_stage.properties("AWS::Events::Rule").items() if "EventPattern" in r}
+    permissions = list(each_stage.properties("AWS::Lambda::Permission").values())
+
+    # WHEN reading the stack's pattern rules (every rule is either a schedule or one of these)
+    assert len(rules) == len(EVENT_RULES)
+    assert len(each_stage.resources("AWS::Events::Rule")) == len(SCHEDULES) + len(EVENT_RULES)
+    for name, event_rule in EVENT_RULES.items():
+        function_id, _ = _function(each_stage, event_rule.function)
+        [(rule_id, rule)] = [
+            (k, r)
+            for k, r in rules.items()
+            if r["EventPattern"] == {**event_rule.pattern, "region": [{"Ref": "AWS::Region"}]}
+        ]
+
+        # THEN its pattern is the registry's, restricted to the stack's own region, on the default bus
+        assert "EventBusName" not in rule, name
+        assert rule["State"] == "ENABLED", name
+        # AND it invokes the registry's function, which EventBridge may invoke for this rule only
+        assert [t["Arn"] for t in rule["Targets"]] == [_arn(function_id)], name
+        assert {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": _arn(function_id),
+            "Principal": "events.amazonaws.com",
+            "SourceArn": _arn(rule_id),
+        } in permissions
+
+
+@pytest.mark.parametrize(
+    ("key", "message"), [("region", "unsupported pattern keys region"), ("detail", "unsupported pattern keys detail")]
+)
+def test_an_event_rule_pattern_may_not_set_its_region_or_nested_fields(key: str, message: str) -> None:
+    from infra.constructs.triggers import event_pattern
+    from infra.definitions import EventRule
+
+    # GIVEN a rule whose pattern names a key the stack sets itself (region) or cannot take from a flat list
+    rule = EventRule(function="streams", pattern={"source": ["aws.ivs"], key: ["x"]})
+
+    # WHEN building its pattern / THEN it is refused, naming the key
+    with pytest.raises(ValueError, match=message):
+        event_pattern("rule", rule, "eu-west-1")
 
 
 def test_both_stages_synthesise_so_neither_has_a_dependency_cycle(synths: dict[str, Synth]) -> None:
