@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -266,7 +267,9 @@ class Sessions:
 
     def store_metrics(self, session_id: str, key: str, series: list[dict[str, Any]], next_due: str | None) -> None:
         expression = "SET metricsKey = :k, metricSeries = :s"
-        values: dict[str, Any] = {":k": key, ":s": series}
+        # CloudWatch values are floats; DynamoDB numbers are exact decimals.
+        stored = [{**s, "points": [{**p, "value": Decimal(str(p["value"]))} for p in s["points"]]} for s in series]
+        values: dict[str, Any] = {":k": key, ":s": stored}
         if next_due:
             expression += ", snapshotDueAt = :due"
             values[":due"] = next_due

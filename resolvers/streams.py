@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler.appsync import Router
 from aws_lambda_powertools.utilities.data_classes.appsync_resolver_event import AppSyncResolverEvent
 
+from core.attributes import plain
 from core.errors import Forbidden, NotFound
 from core.metrics import window
 from core.sessions import StreamEventRecord
@@ -27,10 +28,10 @@ def session_json(session: dict[str, Any], events: list[StreamEventRecord] | None
         "isLive": bool(session.get("isLive")),
         "isHealthy": bool(session.get("isHealthy", True)),
         "hasErrorEvent": bool(session.get("hasErrorEvent")),
-        "ingestConfiguration": session.get("ingestConfiguration"),
+        "ingestConfiguration": plain(session.get("ingestConfiguration")),
         # Not schema fields: what StreamSession.metrics needs from its source.
         "metricsKey": session.get("metricsKey"),
-        "metricSeries": session.get("metricSeries"),
+        "metricSeries": plain(session.get("metricSeries")),
     }
     if events is not None:
         data["events"] = [e.json() for e in events]
