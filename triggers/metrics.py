@@ -34,7 +34,9 @@ def _push_live(now: datetime) -> int:
         channel_id, session_id = account.get("channelId"), account.get("liveSessionId")
         if not channel_id or not session_id:
             continue
-        span = Window(now - PUSH_WINDOW, now, 5)
+        # Never the tail of the channel's previous session: start no earlier than this one.
+        since = parse(account["liveSince"]) if account.get("liveSince") else now - PUSH_WINDOW
+        span = Window(max(now - PUSH_WINDOW, since), now, 5)
         series = core().metrics().series(channel_id, span)
         if not any(s["points"] for s in series):
             continue

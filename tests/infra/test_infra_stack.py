@@ -453,7 +453,7 @@ def test_grants_name_the_stack_resources_or_this_accounts_ivs_resources(dev: Syn
         "cognito-idp": [[_arn(pool)]],
         "s3": [[bucket], [{"Fn::Join": ["", [bucket, "/*"]]}]],
         # AND IVS resources, which IVS makes at runtime, are those of this account and region
-        "ivs": [["*"], [_every("ivs", "channel"), _every("ivs", "stream-key")]],
+        "ivs": [["*"], [_every("ivs", "channel"), _every("ivs", "stream-key")], [_every("ivs", "channel")]],
         "ivschat": [[_every("ivschat", "room")]],
         # AND the API's publish mutations, one ARN each
         "appsync": [[_mutation_arn(dev, m) for m in declared_iam_only_mutations()]],
