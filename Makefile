@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAGE  ?= dev
 
-.PHONY: run test schema synth bench lint format clean
+.PHONY: run test schema synth bench lint format clean browser
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
@@ -24,11 +24,18 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.local schema.graphql
 	$(BIN)/ugc dev
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# Headless Chromium for the dashboard page test (Debian's package; CI runs as root). Elsewhere,
+# without root, the browser test is skipped and says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) ; } || \
+	  echo "chromium not installed (needs root): the browser test will be skipped"
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

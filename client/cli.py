@@ -37,7 +37,9 @@ CODES_FOR_USER = 1
 CODES_FOR_ALL = 10
 PASSWORD_ENV = "UGC_PASSWORD"  # noqa: S105 - the name of the variable, not a password
 # Commands whose arguments belong to another program and must reach it untouched.
-PASSTHROUGH_COMMANDS = frozenset({"dev"})
+PASSTHROUGH_COMMANDS = frozenset({"dev", "simulate"})
+# `client.realtime.PROTOCOLS`, repeated so `ugc --help` need not import gql (a test checks they agree).
+WATCH_PROTOCOLS = ("appsync", "graphql-transport-ws")
 
 
 class UsageError(UGCError):
@@ -84,6 +86,11 @@ def _parser() -> argparse.ArgumentParser:
         add_help=False,
         help="start the local stack (local AppSync + local AWS); arguments go to it unchanged",
     )
+    commands.add_parser(
+        "simulate",
+        add_help=False,
+        help="play live streams on the local stack: `ugc simulate stream USERNAME`, `ugc simulate replay FILE`",
+    )
 
     login = commands.add_parser("login", help="sign in with Cognito and cache the session")
     login.add_argument("username")
@@ -118,6 +125,22 @@ def _parser() -> argparse.ArgumentParser:
     identity.add_argument("--as", dest="as_user", metavar="USERNAME", help="as this signed-in user")
     identity.add_argument("--api-key", action="store_true", help="anonymously, with the API key")
     identity.add_argument("--iam", action="store_true", help="IAM-signed, as the back-end publishers")
+
+    watch = commands.add_parser(
+        "watch",
+        help="a live stream-health dashboard of your channel, updated by subscriptions",
+        description="Charts of ingest bitrate, frame rate, viewers and keyframe interval, and the stream "
+        "events, pushed by the API while USERNAME streams. Only the channel's owner may watch: sign in "
+        "first with `ugc login USERNAME`. Ctrl+C exits.",
+    )
+    watch.add_argument("username")
+    watch.add_argument(
+        "--protocol",
+        choices=WATCH_PROTOCOLS,
+        default=WATCH_PROTOCOLS[0],
+        help="the WebSocket protocol: AppSync's real-time one (default; what AWS AppSync serves) or "
+        "graphql-transport-ws (the local AppSync only)",
+    )
     return parser
 
 
@@ -201,12 +224,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "dev":
             return _dev(passthrough)
+        if args.command == "simulate":
+            return _simulate(args, passthrough)
         if args.command == "login":
             return _login(args)
         if args.command == "logout":
             return _logout(args)
         if args.command in ACCOUNT_COMMANDS:
             return ACCOUNT_COMMANDS[args.command](args)
+        if args.command == "watch":
+            return _watch(args)
         return _query(args)
     except CognitoRefused as exc:
         return _fail(exc, EXIT_REFUSED)
@@ -249,6 +276,19 @@ def _dev(rest: list[str]) -> int:
             "install them with: pip install 'ugc-live[local]'"
         ) from exc
     return int(dev_main(rest) or 0)
+
+
+def _simulate(args: argparse.Namespace, rest: list[str]) -> int:
+    try:
+        from emulator.simulator.cli import main as simulate_main
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").startswith("emulator"):
+            raise ConfigError("the stream simulator (emulator.simulator) is not part of this installation") from exc
+        raise ConfigError(
+            f"`ugc simulate` needs the local extras (missing module {exc.name}); "
+            "install them with: pip install 'ugc-live[local]'"
+        ) from exc
+    return simulate_main(rest, args.outputs)
 
 
 def _read_password(args: argparse.Namespace, *, prompt: str | None = None, repeat: bool = False) -> str:
@@ -319,6 +359,22 @@ def _query(args: argparse.Namespace) -> int:
     if body.get("errors"):
         # Same summary the SDK raises, so scripts see what went wrong without parsing the JSON.
         return _fail(GraphQLErrors(body["errors"], body.get("data")), EXIT_GRAPHQL_ERRORS)
+    return EXIT_OK
+
+
+def _watch(args: argparse.Namespace) -> int:
+    try:
+        from client import watch
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            f"`ugc watch` needs the local extras (missing module {exc.name}); "
+            "install them with: pip install 'ugc-live[local]'"
+        ) from exc
+    from client.sdk import UGCClient
+
+    outputs = _load_outputs(args)
+    with UGCClient.for_user(outputs, args.username) as client:
+        watch.run(client, args.username, protocol=args.protocol)
     return EXIT_OK
 
 

@@ -1,7 +1,9 @@
-"""`UGCClient`: queries and mutations over HTTP with gql, signed for any of AppSync's auth modes.
+"""`UGCClient`: queries and mutations over HTTP with gql, and subscriptions over WebSocket, signed for
+any of AppSync's auth modes.
 
 Each auth mode is a `requests` auth hook, so the headers are computed per request: a JWT provider
-can refresh an expiring token, and a SigV4 signature covers the exact body that is sent.
+can refresh an expiring token, and a SigV4 signature covers the exact body that is sent. The same
+objects give the headers of real-time connections and subscription starts (`realtime_headers`).
 """
 
 from __future__ import annotations
@@ -42,11 +44,18 @@ if TYPE_CHECKING:
 
     from client.auth import TokenCache
     from client.outputs import AmplifyOutputs
+    from client.realtime import AsyncSubscription, Subscription
 
 APPSYNC_SERVICE = "appsync"
 DEFAULT_TIMEOUT_SECONDS = 30
 # Headers SigV4 adds; only these are copied back, so requests keeps control of everything else.
 _SIGV4_HEADERS = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token")
+# The headers AppSync's real-time clients sign (Amplify, gql), with the host of the GraphQL endpoint.
+_REALTIME_SIGNED_HEADERS = {
+    "accept": "application/json, text/javascript",
+    "content-encoding": "amz-1.0",
+    "content-type": "application/json; charset=UTF-8",
+}
 
 
 class JwtAuth(AuthBase):
@@ -62,6 +71,10 @@ class JwtAuth(AuthBase):
         request.headers["Authorization"] = self._provider()
         return request
 
+    def realtime_headers(self, host: str, data: str | None) -> dict[str, str]:
+        """For a real-time connection (`data` None) or one subscription start."""
+        return {"host": host, "Authorization": self._provider()}
+
 
 class ApiKeyAuth(AuthBase):
     """AppSync API key (anonymous viewers)."""
@@ -72,6 +85,9 @@ class ApiKeyAuth(AuthBase):
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
         request.headers["x-api-key"] = self._api_key
         return request
+
+    def realtime_headers(self, host: str, data: str | None) -> dict[str, str]:
+        return {"host": host, "x-api-key": self._api_key}
 
 
 class IamAuth(AuthBase):
@@ -98,6 +114,18 @@ class IamAuth(AuthBase):
                 request.headers[name] = signed.headers[name]
         return request
 
+    def realtime_headers(self, host: str, data: str | None) -> dict[str, str]:
+        """AppSync signs a connection as `POST /graphql/connect` with body `{}`, and each subscription
+        start as `POST /graphql` with the start's `data` string as the body."""
+        signed = AWSRequest(
+            method="POST",
+            url=f"https://{host}/graphql" + ("" if data is not None else "/connect"),
+            data=data if data is not None else "{}",
+            headers=dict(_REALTIME_SIGNED_HEADERS),
+        )
+        SigV4Auth(self._credentials.get_frozen_credentials(), APPSYNC_SERVICE, self._region).add_auth(signed)
+        return {**dict(signed.headers.items()), "host": host}
+
 
 class UGCClient:
     """A synchronous GraphQL client for one endpoint and one identity.
@@ -109,6 +137,7 @@ class UGCClient:
 
     def __init__(self, url: str, auth: AuthBase, *, timeout: int = DEFAULT_TIMEOUT_SECONDS) -> None:
         self.url = url
+        self.auth = auth
         self._gql = Client(
             transport=RequestsHTTPTransport(url=url, auth=auth, timeout=timeout),
             fetch_schema_from_transport=False,
@@ -199,6 +228,37 @@ class UGCClient:
         if status >= 400:
             raise _http_error(status, body.get("errors"), body)
         return body
+
+    def subscribe(
+        self, query: str, variables: dict[str, Any] | None = None, *, protocol: str = "appsync"
+    ) -> Subscription:
+        """A subscription; iterate it for each event's `data`, with `for` or `async for`.
+
+        `with client.subscribe(q) as events:` (or `events.start()`) returns once the server registered
+        the subscription, so mutations sent afterwards are delivered; leaving the block (or `close()`)
+        stops it. The connection runs on a background thread; `subscribe_async` stays on the caller's
+        event loop. `protocol`: "appsync" (AppSync's real-time endpoint, as Amplify uses it) or
+        "graphql-transport-ws" (the local AppSync's `/graphql`, as Apollo's GraphQLWsLink uses it).
+        A refused subscription raises `GraphQLErrors`, refused credentials `UnauthorizedError`; an event
+        that carries errors raises `GraphQLErrors` and the subscription goes on.
+        """
+        from client.realtime import Subscription
+
+        return Subscription(self.subscribe_async(query, variables, protocol=protocol))
+
+    def subscribe_async(
+        self, query: str, variables: dict[str, Any] | None = None, *, protocol: str = "appsync"
+    ) -> AsyncSubscription:
+        """`subscribe` for asyncio: `async with client.subscribe_async(q) as events: async for data in
+        events: ...` (or `await events.start()`, then iterate, then `await events.aclose()`)."""
+        from client.realtime import AsyncSubscription
+
+        realtime_headers = getattr(self.auth, "realtime_headers", None)
+        if realtime_headers is None:
+            raise ConfigError(
+                f"{type(self.auth).__name__} cannot authorize subscriptions; use JwtAuth, ApiKeyAuth or IamAuth"
+            )
+        return AsyncSubscription(protocol, self.url, realtime_headers, _request(query, variables, None))
 
     def _connect(self) -> SyncClientSession:
         if self._session is None:

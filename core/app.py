@@ -13,8 +13,11 @@ from core.cognito import Cognito
 from core.deletion import Deletion
 from core.follows import Follows
 from core.ivs import IvsAdmin
+from core.metrics import Metrics
 from core.moderation import Moderation
 from core.pagination import PageTokens
+from core.publisher import Publisher
+from core.sessions import Sessions
 from core.settings import Settings, SettingsError
 from core.store import Table
 from core.users import Users
@@ -76,6 +79,16 @@ class Core:
     @cached_property
     def moderation(self) -> Moderation:
         return Moderation(self.table, self.accounts, self.channels, self.chat)
+
+    @cached_property
+    def sessions(self) -> Sessions:
+        return Sessions(self.table, self.channels, self.tokens)
+
+    def metrics(self) -> Metrics:
+        return Metrics(self.clients.cloudwatch)
+
+    def publisher(self) -> Publisher:
+        return Publisher(self.settings.graphql_url, self.settings.region)
 
     @cached_property
     def deletion(self) -> Deletion:

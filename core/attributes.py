@@ -67,3 +67,16 @@ def deserialize(attribute: Mapping[str, Any]) -> Any:
     if kind == "BS":
         return set(value)
     raise ValueError(f"unknown attribute type {kind}")
+
+
+def plain(value: Any) -> Any:
+    """Stored values as JSON takes them: Decimal numbers become int or float, recursively."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, Set):
+        return [plain(v) for v in sorted(value)]
+    return value

@@ -59,3 +59,7 @@ class Clients:
     @cached_property
     def s3(self) -> Any:
         return self._client("s3")
+
+    @cached_property
+    def cloudwatch(self) -> Any:
+        return self._client("cloudwatch")

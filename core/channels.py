@@ -68,10 +68,11 @@ class Channels:
             self._table.client.update_item(
                 TableName=self._table.name, Key=key, UpdateExpression="REMOVE liveKey, liveSince"
             )
-        self._rerank_followers(channel_id, live_since)
+        self.rerank(channel_id, live_since)
         return account.evolve(live_since=live_since)
 
-    def _rerank_followers(self, channel_id: str, live_since: str | None) -> None:
+    def rerank(self, channel_id: str, live_since: str | None) -> None:
+        """Move a channel within its followers' `following` lists after it went live or offline."""
         followers = self._table.query_all(
             IndexName=t.BY_CHANNEL.name,
             KeyConditionExpression="channelId = :c AND begins_with(SK, :f)",

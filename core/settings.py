@@ -61,6 +61,9 @@ class Settings:
     enable_user_auto_verify: bool = field(
         default=False, metadata=_env("ENABLE_USER_AUTO_VERIFY", "Confirm sign-ups without an e-mailed code")
     )
+    graphql_url: str = field(
+        default="", metadata=_env("GRAPHQL_URL", "The GraphQL endpoint publishers call with IAM (SigV4)")
+    )
     sign_up_allowed_domains: tuple[str, ...] = field(
         default=(), metadata=_env("SIGN_UP_ALLOWED_DOMAINS", "Comma-separated e-mail domains; empty = any")
     )

@@ -12,6 +12,9 @@ index and attribute names from here. Item layout (see docs/architecture.md for t
 |             |                 |                    | followOrder (following: live first, then by follow) |
 | e-mail      | EMAIL#<email>   | EMAIL              | pendingKey + pendingSince until confirmed (pending)  |
 | ban         | USER#<owner>    | BAN#<bannedSub>    | bannedSub (banned: a user's bans on every channel)   |
+| session     | SESSION#<id>    | SESSION            | sessionsKey + sessionStart (sessions: per owner),    |
+|             |                 |                    | snapshotDueKey + snapshotDueAt (metrics snapshots)   |
+| event       | SESSION#<id>    | EVENT#<time>#<id>  | - (one Query reads a session with its events)        |
 
 Username and e-mail reservations are taken in PreSignUp (before the Cognito user exists) and carry
 `pendingKey` until PostConfirmation, so the cleanup job can free the ones never confirmed.
@@ -84,10 +87,14 @@ FOLLOWING = Index(
 )
 
 PENDING = Index("pending", partition_key="pendingKey", sort_key="pendingSince")
+SESSIONS = Index("sessions", partition_key="sessionsKey", sort_key="sessionStart")
+SNAPSHOT_DUE = Index("snapshotDue", partition_key="snapshotDueKey", sort_key="snapshotDueAt", projection="KEYS_ONLY")
 BANNED = Index("banned", partition_key="bannedSub", sort_key="PK", projection="KEYS_ONLY")
 
 TABLE = TableDefinition(
-    partition_key="PK", sort_key="SK", indexes=(BY_USERNAME, BY_CHANNEL, LIVE, FOLLOWING, PENDING, BANNED)
+    partition_key="PK",
+    sort_key="SK",
+    indexes=(BY_USERNAME, BY_CHANNEL, LIVE, FOLLOWING, PENDING, BANNED, SESSIONS, SNAPSHOT_DUE),
 )
 
 # The single partition of the sparse live index. One partition serves thousands of live channels;
@@ -113,6 +120,21 @@ EMAIL_SK = "EMAIL"
 FOLLOW_PREFIX = "FOLLOW#"
 BAN_PREFIX = "BAN#"
 PENDING_PARTITION = "PENDING"
+SESSION_SK = "SESSION"
+EVENT_PREFIX = "EVENT#"
+SNAPSHOT_DUE_PARTITION = "DUE"
+
+
+def session_pk(session_id: str) -> str:
+    return f"SESSION#{session_id}"
+
+
+def session_id_of(session_partition: str) -> str:
+    return session_partition.removeprefix("SESSION#")
+
+
+def event_sk(event_time: str, event_id: str) -> str:
+    return f"{EVENT_PREFIX}{event_time}#{event_id}"
 
 
 def email_pk(email: str) -> str:

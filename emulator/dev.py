@@ -9,6 +9,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -16,7 +17,7 @@ from emulator import schedules
 from emulator.lambda_runtime.bridge import FunctionBridge
 from emulator.local_aws.bootstrap import bootstrap
 from emulator.local_aws.server import LocalAwsServer
-from emulator.seed import DEMO_PASSWORD, DEMO_USERS, seed
+from emulator.seed import DEMO_PASSWORD, DEMO_USERS, demo_streams, seed
 from emulator.stack import CODE_ROOT, LOCAL_STAGE, LocalStack, function_specs
 
 
@@ -26,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8000, help="local AppSync port (default 8000)")
     parser.add_argument("--aws-port", type=int, default=4566, help="local AWS port (default 4566)")
     parser.add_argument("--no-seed", action="store_true", help="start without the demo users")
+    parser.add_argument(
+        "--no-demo-streams", action="store_true", help="do not simulate broadcasts of the live demo users"
+    )
     parser.add_argument(
         "--outputs",
         type=Path,
@@ -52,6 +56,7 @@ def banner(stack: LocalStack, seeded: bool, outputs: Path) -> str:
             f"  Demo password (local only)           {DEMO_PASSWORD}",
             "",
             "  Try:  ugc login alice && ugc query '{ me { username channel { isLive } } }'",
+            "        ugc simulate stream alice        (then: ugc watch alice, or /health in a browser)",
         ]
     lines += [
         f"  E-mails (codes) are not sent: see   ugc codes  or  GET {stack.resources.endpoint}/_local/outbox",
@@ -84,12 +89,13 @@ async def _serve(args: argparse.Namespace) -> int:
     try:
         resources = bootstrap(local_aws.endpoint, LOCAL_STAGE)
         # Cognito triggers and S3 events run the real functions, each in its worker processes.
-        functions = FunctionBridge(function_specs(resources))
+        functions = FunctionBridge(function_specs(resources, f"http://{args.host}:{args.port}/graphql"))
         local_aws.set_functions(functions)
         schedules.start(functions, resources.region, resources.account_id)
         stack = LocalStack(resources, graphql_url=f"http://{args.host}:{args.port}/graphql")
+        streams: list[Any] = []
         if not args.no_seed:
-            await seed(stack)
+            await seed(stack, mark_live=args.no_demo_streams)
         args.outputs.write_text(json.dumps(stack.outputs, indent=2) + "\n")
         config = uvicorn.Config(
             stack.app(list(DEMO_USERS) if not args.no_seed else [], DEMO_PASSWORD if not args.no_seed else None),
@@ -106,8 +112,12 @@ async def _serve(args: argparse.Namespace) -> int:
         while not server.started and not serving.done():
             await asyncio.sleep(0.05)
         if server.started:
+            if not args.no_seed and not args.no_demo_streams:
+                streams = await asyncio.to_thread(demo_streams, stack)
             print(banner(stack, not args.no_seed, args.outputs), flush=True)
         await serving
+        for simulator in streams:
+            await asyncio.to_thread(simulator.stop)
         await stack.close()
         return 0
     finally:

@@ -7,6 +7,7 @@ local AppSync with each user's JWT), so the demo data is exactly what real use p
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -25,8 +26,10 @@ DEMO_FOLLOWS: dict[str, tuple[str, ...]] = {
     "carol": ("alice", "bob", "dave"),
     "dave": ("alice", "bob", "carol"),
 }
-# Minutes since each live demo channel went live.
+# Minutes since each live demo channel went live (when flagged live without a demo stream).
 DEMO_LIVE: dict[str, int] = {"bob": 35, "carol": 8}
+# Demo broadcasts run for a day; `ugc dev` ends them when it stops.
+DEMO_STREAM_SECONDS = 24 * 3600
 
 _PROVISION = "mutation { createResources { id channel { id } } }"
 _FOLLOW = "mutation Follow($u: String!) { follow(username: $u) { id } }"
@@ -61,7 +64,9 @@ async def _run(stack: LocalStack, token: str, query: str, variables: dict[str, s
         raise SeedError(f"seeding failed: {response.body}")
 
 
-async def seed(stack: LocalStack, now: datetime | None = None) -> None:
+async def seed(stack: LocalStack, now: datetime | None = None, *, mark_live: bool = True) -> None:
+    """Users, channels and follows; `mark_live` flags the live demo channels directly (used when no
+    demo streams run: `ugc dev --no-demo-streams`)."""
     tokens: dict[str, str] = {}
     for username in DEMO_USERS:
         ensure_user(stack, username)
@@ -70,6 +75,8 @@ async def seed(stack: LocalStack, now: datetime | None = None) -> None:
     for follower, followed in DEMO_FOLLOWS.items():
         for username in followed:
             await _run(stack, tokens[follower], _FOLLOW, {"u": username})
+    if not mark_live:
+        return
     core = Core(
         local_settings(stack.resources),
         Clients(stack.resources.region, endpoint_url=stack.resources.endpoint, credentials=LOCAL_CREDENTIALS),
@@ -83,3 +90,24 @@ async def seed(stack: LocalStack, now: datetime | None = None) -> None:
         live_since = iso(moment - timedelta(minutes=minutes)) if minutes is not None else None
         if account.live_since is None or live_since is None:
             core.channels.set_live(account.channel_id, live_since)
+
+
+def demo_streams(stack: LocalStack) -> list[Any]:
+    """Simulated broadcasts of the live demo users, so the directory, channel pages and dashboards
+    have real sessions, events and metrics from the first minute. Stop them with `.stop()`."""
+    from emulator.simulator import StreamProfile, StreamSimulator, target_for_channel
+
+    core = Core(
+        local_settings(stack.resources),
+        Clients(stack.resources.region, endpoint_url=stack.resources.endpoint, credentials=LOCAL_CREDENTIALS),
+    )
+    simulators = []
+    for username in DEMO_LIVE:
+        account = core.accounts.by_username(username)
+        if account is None or account.channel_id is None:
+            raise SeedError(f"demo user {username} has no channel")
+        target = target_for_channel(stack.resources.endpoint, account.channel_id, username=username)
+        simulator = StreamSimulator(target, StreamProfile(duration=DEMO_STREAM_SECONDS))
+        simulator.start()
+        simulators.append(simulator)
+    return simulators

@@ -46,7 +46,7 @@ def api_model(sdl: str | None = None) -> ApiModel:
     )
 
 
-def local_settings(resources: LocalResources) -> Settings:
+def local_settings(resources: LocalResources, graphql_url: str = "") -> Settings:
     return function_settings(
         LOCAL_STAGE,
         region=resources.region,
@@ -55,11 +55,12 @@ def local_settings(resources: LocalResources) -> Settings:
         pagination_secret_arn=resources.pagination_secret_arn,
         assets_bucket=resources.assets_bucket,
         assets_base_url=resources.assets_base_url,
+        graphql_url=graphql_url,
     )
 
 
-def function_specs(resources: LocalResources) -> dict[str, FunctionSpec]:
-    settings = local_settings(resources)
+def function_specs(resources: LocalResources, graphql_url: str = "") -> dict[str, FunctionSpec]:
+    settings = local_settings(resources, graphql_url)
     return {
         name: FunctionSpec(
             name=name,

@@ -9,11 +9,25 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from core.assets import MAX_BYTES
+from core.sessions import DETAIL_TYPES
 from core.settings import ChannelType, Settings
 
 AuthMode = Literal["AMAZON_COGNITO_USER_POOLS", "API_KEY", "AWS_IAM"]
 # What a function may touch; CDK turns each into the narrowest grant it can express.
-Access = Literal["table", "pagination_secret", "ivs_channels", "ivs_chat", "cognito_admin", "assets_bucket"]
+Access = Literal[
+    "table",
+    "pagination_secret",
+    "ivs_channels",
+    # Read-only: a stream session's ingest configuration (the stream events function).
+    "ivs_sessions",
+    "ivs_chat",
+    "cognito_admin",
+    "assets_bucket",
+    # Publish mutations on the GraphQL API with IAM (appsync:GraphQL on the publish* fields).
+    "publish",
+    # Read IVS health metrics (cloudwatch:GetMetricData).
+    "metrics",
+]
 Architecture = Literal["x86_64", "arm64"]
 
 
@@ -69,6 +83,9 @@ class FunctionDefinition:
     # False for user pool triggers: a pool cannot name itself in its own triggers' environment
     # (a CloudFormation cycle), so they read the pool id from their events.
     knows_user_pool: bool = True
+    # Only functions that publish to the GraphQL API get its URL (least privilege: resolvers never
+    # publish, and a URL they do not have cannot be misused).
+    knows_graphql_url: bool = False
     access: tuple[Access, ...] = ()
 
 
@@ -96,6 +113,21 @@ FUNCTIONS: dict[str, FunctionDefinition] = {
         handler="triggers.assets.handler",
         description="S3 upload events: sets avatar and banner URLs, ignoring out-of-order events",
         access=("table",),
+    ),
+    "streams": FunctionDefinition(
+        name="streams",
+        handler="triggers.stream_events.handler",
+        description="IVS EventBridge events: sessions, live state, events, limit breaches; publishes changes",
+        access=("table", "ivs_sessions", "publish"),
+        knows_graphql_url=True,
+    ),
+    "metrics": FunctionDefinition(
+        name="metrics",
+        handler="triggers.metrics.handler",
+        description="Scheduled: pushes live metric points; snapshots metrics of ended sessions",
+        timeout_seconds=60,
+        access=("table", "metrics", "publish"),
+        knows_graphql_url=True,
     ),
     "cleanup": FunctionDefinition(
         name="cleanup",
@@ -125,6 +157,25 @@ class Schedule:
 
 SCHEDULES: dict[str, Schedule] = {
     "cleanup": Schedule(function="cleanup", expression="rate(1 hour)", local_seconds=60),
+    "metrics": Schedule(function="metrics", expression="rate(1 minute)", local_seconds=5),
+}
+
+
+@dataclass(frozen=True)
+class EventRule:
+    """An EventBridge rule on the default bus: CDK creates it, the local event bus applies it."""
+
+    function: str
+    pattern: dict[str, list[str]]
+
+
+# The detail-types of the IVS events the stream pipeline handles.
+IVS_DETAIL_TYPES = DETAIL_TYPES
+
+EVENT_RULES: dict[str, EventRule] = {
+    "ivs-stream-events": EventRule(
+        function="streams", pattern={"source": ["aws.ivs"], "detail-type": list(IVS_DETAIL_TYPES)}
+    ),
 }
 
 
@@ -171,6 +222,7 @@ def function_settings(
     pagination_secret_arn: str,
     assets_bucket: str = "",
     assets_base_url: str = "",
+    graphql_url: str = "",
 ) -> Settings:
     """The settings every function of a deployment gets: CDK and the local stack both call this.
     (The Cognito trigger function gets `user_pool_id=""`: see `Settings.user_pool_id`.)"""
@@ -187,6 +239,7 @@ def function_settings(
         client_base_url=stage.client_base_url,
         enable_user_auto_verify=stage.enable_user_auto_verify,
         sign_up_allowed_domains=stage.sign_up_allowed_domains,
+        graphql_url=graphql_url,
     )
 
 
@@ -217,4 +270,6 @@ def function_env(function: FunctionDefinition, settings: Settings) -> dict[str, 
     what that function may not know."""
     if not function.knows_user_pool:
         settings = replace(settings, user_pool_id="")
+    if not function.knows_graphql_url:
+        settings = replace(settings, graphql_url="")
     return settings.to_env()

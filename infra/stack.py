@@ -35,6 +35,9 @@ class UgcStack(Stack):
         data = Data(self, "Data", retain=config.retain_data)
         secrets = Secrets(self, "Secrets")
         uploads = Assets(self, "Assets", config=config)
+        # The API before the functions: publishers get its URL and grants on its mutations. Its resolvers
+        # come after (add_lambda_resolvers), once the function they invoke exists.
+        api = Api(self, "Api", config=config, schema_file=schema_file, user_pool=auth.user_pool)
         settings = function_settings(
             config,
             region=self.region,
@@ -43,28 +46,25 @@ class UgcStack(Stack):
             pagination_secret_arn=secrets.pagination.secret_arn,
             assets_bucket=uploads.bucket.bucket_name,
             assets_base_url=uploads.base_url,
+            graphql_url=api.api.graphql_url,
         )
         functions = Functions(
             self,
             "Functions",
             config=config,
             assets=assets,
-            # Less what a function may not know: Cognito's triggers get no USER_POOL_ID (see function_env).
+            # Less what a function may not know (see function_env): Cognito's triggers get no USER_POOL_ID,
+            # and only the publishers get GRAPHQL_URL.
             environments={name: function_env(definition, settings) for name, definition in FUNCTIONS.items()},
             table=data.table,
             pagination_secret=secrets.pagination,
             user_pool=auth.user_pool,
             assets_bucket=uploads.bucket,
+            graphql_api=api.api,
+            publish_mutations=api.iam_only_mutations,
         )
         Triggers(self, "Triggers", user_pool=auth.user_pool, assets_bucket=uploads.bucket, functions=functions.by_name)
-        api = Api(
-            self,
-            "Api",
-            config=config,
-            schema_file=schema_file,
-            user_pool=auth.user_pool,
-            functions=functions.by_name,
-        )
+        api.add_lambda_resolvers(functions.by_name)
         Tags.of(self).add("project", settings.project_tag)
         Tags.of(self).add("stage", config.stage)
 

@@ -15,10 +15,12 @@ from graphql import DirectiveDefinitionNode, DocumentNode, ScalarTypeDefinitionN
 from strawberry.schema.config import StrawberryConfig
 
 from schema.lambdas import METADATA_KEY, LambdaResolver
-from schema.operations import Mutation, Query
+from schema.operations import Mutation, Query, Subscription
 from schema.scalars import APPSYNC_SCALARS, SCALAR_MAP
 
-schema = strawberry.Schema(query=Query, mutation=Mutation, config=StrawberryConfig(scalar_map=SCALAR_MAP))
+schema = strawberry.Schema(
+    query=Query, mutation=Mutation, subscription=Subscription, config=StrawberryConfig(scalar_map=SCALAR_MAP)
+)
 
 
 @dataclass(frozen=True, order=True)

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import strawberry
 
-from schema.directives import PUBLIC, USER
-from schema.lambdas import lambda_field, resolved_by_lambda
+from schema.directives import BACKEND, PUBLIC, USER, Subscribe
+from schema.lambdas import METADATA_KEY, LambdaResolver, lambda_field, resolved_by_lambda
 from schema.types import (
     Account,
     Channel,
     ChannelConfigurationInput,
     ChannelConnection,
+    ChannelState,
+    ChannelStateInput,
     ChatToken,
     ImageKind,
     PreferencesInput,
+    StreamEvent,
+    StreamEventInput,
+    StreamMetrics,
+    StreamMetricsInput,
+    StreamSession,
+    StreamSessionConnection,
     UploadUrl,
 )
 
@@ -32,6 +42,16 @@ class Query:
     def live_channels(
         self, limit: int | None = strawberry.UNSET, next_token: str | None = strawberry.UNSET
     ) -> ChannelConnection:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=USER, description="The caller's stream sessions, newest first")
+    def stream_sessions(
+        self, limit: int | None = strawberry.UNSET, next_token: str | None = strawberry.UNSET
+    ) -> StreamSessionConnection:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=USER, description="One of the caller's sessions; another user's is not found")
+    def stream_session(self, id: strawberry.ID) -> StreamSession | None:
         return resolved_by_lambda()
 
     @lambda_field(
@@ -97,3 +117,43 @@ class Mutation:
     @lambda_field(directives=USER, description="Delete a message from the caller's chat room")
     def delete_chat_message(self, message_id: strawberry.ID, reason: str | None = strawberry.UNSET) -> bool:
         return resolved_by_lambda()
+
+    @lambda_field(directives=BACKEND, description="Back-end fan-out of live/offline changes (IAM only)")
+    def publish_channel_state(self, input: ChannelStateInput) -> ChannelState | None:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=BACKEND, description="Back-end fan-out of stream events (IAM only)")
+    def publish_stream_event(self, input: StreamEventInput) -> StreamEvent | None:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=BACKEND, description="Back-end fan-out of live metric points (IAM only)")
+    def publish_stream_metrics(self, input: StreamMetricsInput) -> StreamMetrics | None:
+        return resolved_by_lambda()
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        directives=[*PUBLIC, Subscribe(mutations=["publishChannelState"])],
+        description="Live/offline changes; no argument = every channel",
+    )
+    async def on_channel_state(
+        self, channel_id: strawberry.ID | None = strawberry.UNSET
+    ) -> AsyncIterator[ChannelState | None]:
+        yield resolved_by_lambda()
+
+    @strawberry.subscription(
+        directives=[*USER, Subscribe(mutations=["publishStreamEvent"])],
+        description="Stream events of a channel; only its owner may subscribe",
+        metadata={METADATA_KEY: LambdaResolver()},
+    )
+    async def on_stream_event(self, channel_id: strawberry.ID) -> AsyncIterator[StreamEvent | None]:
+        yield resolved_by_lambda()
+
+    @strawberry.subscription(
+        directives=[*USER, Subscribe(mutations=["publishStreamMetrics"])],
+        description="Live metric points of a channel; only its owner may subscribe",
+        metadata={METADATA_KEY: LambdaResolver()},
+    )
+    async def on_stream_metrics(self, channel_id: strawberry.ID) -> AsyncIterator[StreamMetrics | None]:
+        yield resolved_by_lambda()

@@ -6,7 +6,7 @@ from enum import Enum
 
 import strawberry
 
-from schema.directives import PUBLIC, USER
+from schema.directives import BACKEND, PUBLIC, USER
 from schema.lambdas import lambda_field
 from schema.scalars import AWSJSON, AWSURL, AWSDateTime, AWSEmail
 
@@ -118,3 +118,137 @@ class ChannelConfigurationInput:
 class PreferencesInput:
     color: str | None = strawberry.UNSET
     avatar: str | None = strawberry.UNSET
+
+
+@strawberry.enum(description="IVS stream health metrics (CloudWatch AWS/IVS)")
+class MetricName(Enum):
+    INGEST_VIDEO_BITRATE = "INGEST_VIDEO_BITRATE"
+    INGEST_FRAMERATE = "INGEST_FRAMERATE"
+    CONCURRENT_VIEWS = "CONCURRENT_VIEWS"
+    KEYFRAME_INTERVAL = "KEYFRAME_INTERVAL"
+
+
+@strawberry.type(directives=(*USER, *BACKEND), description="One measurement")
+class MetricPoint:
+    timestamp: AWSDateTime
+    value: float
+
+
+@strawberry.type(directives=(*USER, *BACKEND), description="A metric over time at one resolution")
+class MetricSeries:
+    name: MetricName
+    period: int = strawberry.field(description="Seconds between points")
+    points: list[MetricPoint]
+
+
+@strawberry.type(directives=(*USER, *BACKEND), description="Something that happened to a stream")
+class StreamEvent:
+    id: strawberry.ID
+    channel_id: strawberry.ID
+    session_id: strawberry.ID
+    name: str = strawberry.field(description="IVS event or limit name, e.g. Stream Start, Starvation Start")
+    type: str = strawberry.field(description="IVS detail-type, e.g. IVS Stream State Change")
+    event_time: AWSDateTime
+    is_error: bool
+
+
+@strawberry.type(description="Video and audio settings the broadcaster sent")
+class IngestVideo:
+    avc_level: str | None
+    avc_profile: str | None
+    codec: str | None
+    encoder: str | None
+    target_bitrate: int | None
+    target_framerate: int | None
+    video_height: int | None
+    video_width: int | None
+
+
+@strawberry.type(description="Audio settings the broadcaster sent")
+class IngestAudio:
+    channels: int | None
+    codec: str | None
+    sample_rate: int | None
+    target_bitrate: int | None
+
+
+@strawberry.type(description="The ingest configuration of a stream session")
+class IngestConfiguration:
+    video: IngestVideo | None
+    audio: IngestAudio | None
+
+
+@strawberry.type(directives=USER, description="One broadcast of the caller's channel")
+class StreamSession:
+    id: strawberry.ID
+    channel_id: strawberry.ID
+    started_at: AWSDateTime | None
+    ended_at: AWSDateTime | None
+    is_live: bool
+    is_healthy: bool
+    has_error_event: bool
+    ingest_configuration: IngestConfiguration | None
+    events: list[StreamEvent] = lambda_field(max_batch_size=50, description="Oldest first")
+    metrics: list[MetricSeries] = lambda_field(description="Health metrics at the resolution the age allows")
+
+
+@strawberry.type(directives=USER, description="A page of stream sessions")
+class StreamSessionConnection:
+    items: list[StreamSession]
+    next_token: str | None
+
+
+@strawberry.type(directives=(*USER, *BACKEND), description="A live push of the latest metric points")
+class StreamMetrics:
+    channel_id: strawberry.ID
+    session_id: strawberry.ID
+    series: list[MetricSeries]
+
+
+@strawberry.type(directives=(*PUBLIC, *BACKEND), description="A channel went live or offline")
+class ChannelState:
+    channel_id: strawberry.ID
+    username: str
+    is_live: bool
+    live_since: AWSDateTime | None
+    session_id: strawberry.ID | None
+
+
+@strawberry.input
+class ChannelStateInput:
+    channel_id: strawberry.ID
+    username: str
+    is_live: bool
+    live_since: AWSDateTime | None = strawberry.UNSET
+    session_id: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.input
+class StreamEventInput:
+    id: strawberry.ID
+    channel_id: strawberry.ID
+    session_id: strawberry.ID
+    name: str
+    type: str
+    event_time: AWSDateTime
+    is_error: bool
+
+
+@strawberry.input
+class MetricPointInput:
+    timestamp: AWSDateTime
+    value: float
+
+
+@strawberry.input
+class MetricSeriesInput:
+    name: MetricName
+    period: int
+    points: list[MetricPointInput]
+
+
+@strawberry.input
+class StreamMetricsInput:
+    channel_id: strawberry.ID
+    session_id: strawberry.ID
+    series: list[MetricSeriesInput]

@@ -197,11 +197,12 @@ def full_stack(prefix: str) -> Iterator[FullStack]:
 
     with LocalAwsServer(port=0) as aws:
         resources = bootstrap(aws.endpoint, name_prefix=prefix)
-        bridge = FunctionBridge(function_specs(resources))
-        aws.set_functions(bridge)
-        try:
-            with http_api(resources) as api:
+        with http_api(resources) as api:
+            # The functions publish to this local AppSync, so they start once it serves.
+            bridge = FunctionBridge(function_specs(resources, api.stack.graphql_url))
+            aws.set_functions(bridge)
+            try:
                 yield FullStack(aws, resources, api, AmplifyOutputs.from_dict(api.stack.outputs), bridge)
-        finally:
-            aws.set_functions(None)
-            bridge.close()
+            finally:
+                aws.set_functions(None)
+                bridge.close()

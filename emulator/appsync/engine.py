@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     GraphQLError,
     GraphQLObjectType,
@@ -25,6 +26,7 @@ from emulator.appsync.errors import FieldError, field_unauthorized, format_error
 from emulator.appsync.events import AuthContext, RequestInfo, build_event
 from emulator.appsync.invoke import Invoker
 from emulator.appsync.model import ApiModel, Resolver
+from emulator.appsync.subscriptions import MAX_PAYLOAD_BYTES, SubscriptionHub
 from emulator.appsync.validation import appsync_validate
 
 REQUEST_TIMEOUT_SECONDS = 30.0
@@ -38,10 +40,19 @@ class Response:
     body: dict[str, Any]
 
 
+class OperationRefused(Exception):
+    """A request's document cannot run: AppSync's response to it."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.body)
+        self.response = response
+
+
 @dataclass(frozen=True)
 class EngineOptions:
     request_timeout: float = REQUEST_TIMEOUT_SECONDS
     introspection: bool = True
+    max_subscription_payload_bytes: int = MAX_PAYLOAD_BYTES
 
 
 class _BatchLoader:
@@ -115,6 +126,13 @@ class AppSyncEngine:
         self.model = model
         self.invoker = invoker
         self.options = options or EngineOptions()
+        self.subscriptions = SubscriptionHub(
+            model,
+            # Looked up per call: tests and tools swap the invoker of a running engine.
+            lambda resolver, event: _invoke_single(self.invoker, resolver, event),
+            _resolve_type,
+            self.options.max_subscription_payload_bytes,
+        )
 
     async def execute(
         self,
@@ -124,32 +142,43 @@ class AppSyncEngine:
         auth: AuthContext,
         request: RequestInfo,
     ) -> Response:
-        if not isinstance(query, str) or not query.strip():
-            return _rejected(malformed("Unable to parse GraphQL query."))
         if variables is not None and not isinstance(variables, dict):
             return _rejected(malformed("Unable to parse GraphQL query."))
         try:
-            document = parse(query)
-        except GraphQLSyntaxError:
-            return _rejected(malformed("Unable to parse GraphQL query."))
-        errors = appsync_validate(self.model.schema, document, self.options.introspection)
-        if errors:
-            return Response(200, {"data": None, "errors": errors})
-        operation = get_operation_ast(document, operation_name if isinstance(operation_name, str) else None)
-        if operation is None:
-            name = operation_name if isinstance(operation_name, str) else None
-            return _request_error(
-                None,
-                f"Unknown operation named '{name}'."
-                if name
-                else "Must provide operation name if query contains multiple operations.",
-            )
+            document, operation = self.operation(query, operation_name)
+        except OperationRefused as exc:
+            return exc.response
         if operation.operation == OperationType.SUBSCRIPTION:
             return _request_error(
                 "UnsupportedOperation",
                 "Subscriptions are not supported over HTTP; use the real-time endpoint.",
             )
         return await self._run(document, operation, variables or {}, operation_name, auth, request)
+
+    def operation(self, query: Any, operation_name: Any) -> tuple[DocumentNode, OperationDefinitionNode]:
+        """Parse and validate a request's document and pick its operation; raises OperationRefused with
+        AppSync's response (400 when the query does not parse, 200 `data: null` when it is invalid)."""
+        if not isinstance(query, str) or not query.strip():
+            raise OperationRefused(_rejected(malformed("Unable to parse GraphQL query.")))
+        try:
+            document = parse(query)
+        except GraphQLSyntaxError as exc:
+            raise OperationRefused(_rejected(malformed("Unable to parse GraphQL query."))) from exc
+        errors = appsync_validate(self.model.schema, document, self.options.introspection)
+        if errors:
+            raise OperationRefused(Response(200, {"data": None, "errors": errors}))
+        name = operation_name if isinstance(operation_name, str) else None
+        operation = get_operation_ast(document, name)
+        if operation is None:
+            raise OperationRefused(
+                _request_error(
+                    None,
+                    f"Unknown operation named '{name}'."
+                    if name
+                    else "Must provide operation name if query contains multiple operations.",
+                )
+            )
+        return document, operation
 
     async def _run(
         self,
@@ -174,6 +203,8 @@ class AppSyncEngine:
             result = await asyncio.wait_for(_awaited(outcome), self.options.request_timeout)
         except TimeoutError:
             return _request_error("Lambda:ExecutionTimeoutException", "Execution timed out.")
+        if operation.operation == OperationType.MUTATION and result.data:
+            self.subscriptions.publish(document, operation, variables, result.data)
         root = self._root_type(operation)
         body: dict[str, Any] = {"data": result.data}
         if result.errors:

@@ -11,12 +11,15 @@ from enum import StrEnum
 
 from graphql import (
     DirectiveNode,
+    GraphQLField,
     GraphQLObjectType,
     GraphQLSchema,
     ListValueNode,
     ScalarTypeDefinitionNode,
     StringValueNode,
+    ValueNode,
     build_schema,
+    get_named_type,
     parse,
 )
 
@@ -87,6 +90,29 @@ def _rules(directives: Sequence[DirectiveNode] | None) -> tuple[AuthRule, ...]:
     return tuple(rules)
 
 
+def _strings(value: ValueNode) -> tuple[str, ...] | None:
+    """A list of string literals (a single string counts as a list of one, as GraphQL coerces it)."""
+    if isinstance(value, StringValueNode):
+        return (value.value,)
+    if isinstance(value, ListValueNode) and all(isinstance(v, StringValueNode) for v in value.values):
+        return tuple(v.value for v in value.values if isinstance(v, StringValueNode))
+    return None
+
+
+def _subscribed_mutations(field: GraphQLField) -> tuple[str, ...] | None:
+    for directive in (field.ast_node.directives if field.ast_node else None) or ():
+        if directive.name.value != "aws_subscribe":
+            continue
+        for arg in directive.arguments or ():
+            if arg.name.value == "mutations":
+                names = _strings(arg.value)
+                if names is None:
+                    raise SchemaError("@aws_subscribe(mutations:) takes a list of mutation names")
+                return names
+        return ()
+    return None
+
+
 class ApiModel:
     def __init__(
         self,
@@ -106,6 +132,12 @@ class ApiModel:
             gql_type = self.schema.type_map.get(type_name)
             if not isinstance(gql_type, GraphQLObjectType) or field_name not in gql_type.fields:
                 raise SchemaError(f"resolver for {type_name}.{field_name}: no such field in the schema")
+        # subscription field -> the mutations it listens to, and the reverse
+        self.triggers: dict[str, tuple[str, ...]] = self._subscriptions()
+        self._listeners: dict[str, tuple[str, ...]] = {}
+        for subscription, mutations in self.triggers.items():
+            for mutation in mutations:
+                self._listeners[mutation] = (*self._listeners.get(mutation, ()), subscription)
         self._type_rules: dict[str, tuple[AuthRule, ...]] = {}
         self._field_rules: dict[tuple[str, str], tuple[AuthRule, ...]] = {}
         for name, gql_type in self.schema.type_map.items():
@@ -126,6 +158,38 @@ class ApiModel:
             name_node = getattr(definition, "name", None)
             if name_node is not None and name_node.value.startswith("aws_"):
                 raise SchemaError(f"directive @{name_node.value} is built into AppSync and must not be declared")
+
+    def _subscriptions(self) -> dict[str, tuple[str, ...]]:
+        """`@aws_subscribe(mutations: [...])` per subscription field, refused as AppSync refuses it: only on
+        the subscription type, naming mutations that exist and return the same type."""
+        triggers: dict[str, tuple[str, ...]] = {}
+        subscription_type = self.schema.subscription_type
+        mutation_type = self.schema.mutation_type
+        for type_name, gql_type in self.schema.type_map.items():
+            if not isinstance(gql_type, GraphQLObjectType) or type_name.startswith("__"):
+                continue
+            for field_name, field in gql_type.fields.items():
+                mutations = _subscribed_mutations(field)
+                if mutations is None:
+                    continue
+                if gql_type is not subscription_type:
+                    raise SchemaError(f"@aws_subscribe on {type_name}.{field_name}: only subscription fields listen")
+                returns = get_named_type(field.type).name
+                for mutation in mutations:
+                    target = mutation_type.fields.get(mutation) if mutation_type else None
+                    if target is None:
+                        raise SchemaError(f"{type_name}.{field_name} subscribes to {mutation}: no such mutation")
+                    if get_named_type(target.type).name != returns:
+                        raise SchemaError(
+                            f"{type_name}.{field_name} returns {returns} but the mutation {mutation} it subscribes"
+                            f" to returns {get_named_type(target.type).name}"
+                        )
+                triggers[field_name] = mutations
+        return triggers
+
+    def listeners(self, mutation_field: str) -> tuple[str, ...]:
+        """The subscription fields a mutation's results are published to."""
+        return self._listeners.get(mutation_field, ())
 
     def rules(self, type_name: str, field_name: str) -> tuple[AuthRule, ...]:
         """Field directives win; else the parent type's; else the default mode alone."""

@@ -1,5 +1,6 @@
-"""The local AppSync over HTTP: `POST|GET /graphql` with AppSync's status codes and bodies, GraphiQL
-(with demo sign-in) for browsers, and the client configuration at `/amplify_outputs.json`."""
+"""The local AppSync over HTTP: `POST|GET /graphql` with AppSync's status codes and bodies, the real-time
+WebSocket endpoints (`/graphql/realtime`, and `/graphql` by subprotocol), GraphiQL (with demo sign-in)
+for browsers, and the client configuration at `/amplify_outputs.json`."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from emulator.appsync.auth import Authenticator, HttpRequest
 from emulator.appsync.engine import AppSyncEngine
 from emulator.appsync.errors import RequestRejected, malformed
 from emulator.appsync.events import AuthContext, RequestInfo
+from emulator.appsync.realtime import RealtimeEndpoint, RealtimeOptions
 
 JSON_TYPE = "application/json;charset=UTF-8"
 SignIn = Callable[[str, str], Mapping[str, Any]]
@@ -97,8 +99,11 @@ class GraphQLEndpoint:
         return _json(result.status, result.body, extra)
 
 
-def graphiql_page(outputs: Mapping[str, Any], demo_users: list[str], demo_password: str | None) -> str:
-    template = resources.files("emulator").joinpath("static/graphiql.html").read_text()
+def graphiql_page(
+    outputs: Mapping[str, Any], demo_users: list[str], demo_password: str | None, page: str = "graphiql.html"
+) -> str:
+    """A page of `emulator/static` with the stack's configuration (and demo sign-in) filled in."""
+    template = resources.files("emulator").joinpath(f"static/{page}").read_text()
     config = {
         "url": outputs["data"]["url"],
         "apiKey": outputs["data"].get("api_key"),
@@ -116,9 +121,12 @@ def create_app(
     sign_in: SignIn | None = None,
     demo_users: list[str] | None = None,
     demo_password: str | None = None,
+    realtime: RealtimeOptions | None = None,
 ) -> Starlette:
     endpoint = GraphQLEndpoint(engine, authenticator)
+    subscriptions = RealtimeEndpoint(engine, authenticator, realtime)
     page = graphiql_page(outputs, demo_users or [], demo_password)
+    dashboard = graphiql_page(outputs, demo_users or [], demo_password, "health.html")
 
     async def graphql_get(request: Request) -> Response:
         wants_html = "text/html" in request.headers.get("accept", "") and "query" not in request.query_params
@@ -144,7 +152,10 @@ def create_app(
             return JSONResponse({"message": str(exc)}, status_code=401)
         return JSONResponse(dict(tokens))
 
-    async def health(_: Request) -> Response:
+    async def health(request: Request) -> Response:
+        # Browsers get the stream-health dashboard (`?username=`); probes keep their JSON answer.
+        if "text/html" in request.headers.get("accept", ""):
+            return HTMLResponse(dashboard)
         return JSONResponse({"status": "ok"})
 
     host = urlsplit(outputs["data"]["url"]).netloc
@@ -153,6 +164,10 @@ def create_app(
             routes=[
                 Route("/graphql", endpoint.post, methods=["POST"]),
                 Route("/graphql", graphql_get, methods=["GET"]),
+                # AppSync's real-time protocol (custom-domain path, and /graphql when a client offers
+                # `graphql-ws`) and graphql-transport-ws (/graphql); the subprotocol picks the protocol.
+                WebSocketRoute("/graphql/realtime", subscriptions.handle),
+                WebSocketRoute("/graphql", subscriptions.handle),
                 Route("/amplify_outputs.json", amplify_outputs, methods=["GET"]),
                 Route("/local/sign-in", local_sign_in, methods=["POST"]),
                 Route("/health", health, methods=["GET"]),

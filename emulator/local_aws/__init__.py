@@ -2,12 +2,16 @@
 
 `server.LocalAwsServer` serves it, `bootstrap.bootstrap` creates the project's resources in it from
 the same definitions CDK uses, and `LocalAwsServer.set_functions` plugs in the runtime that runs the
-project's Lambda functions (Cognito triggers, S3 upload events; see `functions`). What the extension
-layer adds is in `services/` (Cognito, IVS, IVS Chat, S3) and `outbox` (the e-mails Cognito would
-send); local-only endpoints live under `/_local/` on the same address:
+project's Lambda functions (Cognito triggers, S3 upload events, EventBridge rule targets; see
+`functions`). What the extension layer adds is in `services/` (Cognito, IVS, IVS Chat, S3,
+EventBridge delivery through `eventbus`, CloudWatch metric math) and `outbox` (the e-mails Cognito
+would send); local-only endpoints live under `/_local/` on the same address:
 
     GET /_local/outbox                      e-mails, see `outbox`
     GET /_local/ivschat/rooms/<room id>     a chat room's tokens and moderation, see `services.ivschat`
+    POST|PATCH|DELETE|GET /_local/ivs/streams[/<channel id>]
+                                            start, update, end, list simulated broadcasts, see `services.ivs`
+    GET /_local/ivs/metadata/<channel id>   what PutMetadata inserted into a channel's streams
 
 Importing this package stays cheap (no moto import): Lambda workers and clients read the constants
 below without paying for moto.

@@ -60,7 +60,7 @@ class _Job:
 
 
 class Functions:
-    """The invoker slot, and an ordered queue for asynchronous invocations (S3 events).
+    """The invoker slot, and an ordered queue for asynchronous invocations (S3 and EventBridge events).
 
     Asynchronous events go through one worker thread, so a function sees them in the order they were
     queued, as AWS's event ordering for one object is best-effort and this keeps tests deterministic.
@@ -134,9 +134,17 @@ class Functions:
         try:
             invoker(job.name, job.event)
         except FunctionError as error:
+            # With the event, as AWS's failed-event destinations keep it: the failure can be replayed.
             logger.warning(
                 "local AWS event: function failed",
-                extra={"function": job.name, "error_type": error.error_type, "error_message": error.message},
+                extra={
+                    "function": job.name,
+                    "error_type": error.error_type,
+                    "error_message": error.message,
+                    "event": job.event,
+                },
             )
         except Exception:
-            logger.exception("local AWS event: invoking the function failed", extra={"function": job.name})
+            logger.exception(
+                "local AWS event: invoking the function failed", extra={"function": job.name, "event": job.event}
+            )

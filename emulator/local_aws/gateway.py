@@ -99,11 +99,12 @@ class Gateway:
             claimed = next((intercept for intercept in intercepts if intercept.wants(head)), None)
             if claimed is not None:
                 return self._intercepted(claimed, head, environ).send(start_response)
-        if caller is None or not self._registry.serves(caller.service):
+        service = self._registry.service_for(caller.service) if caller is not None else None
+        if caller is None or service is None:
             return self._moto(environ, start_response)
 
         body = _read_body(environ)
-        spec = service_spec(caller.service)
+        spec = service_spec(service)
         raw = RawRequest(
             method=environ.get("REQUEST_METHOD", "GET"),
             raw_path=_raw_path(environ),
@@ -112,14 +113,14 @@ class Gateway:
             body=body,
         )
         resolved = spec.operation_for(raw)
-        handler = self._registry.handler(caller.service, resolved[0]) if resolved else None
+        handler = self._registry.handler(service, resolved[0]) if resolved else None
         if resolved is None or handler is None:
             return self._moto(_with_body(environ, body), start_response)
 
         operation, labels = resolved
         try:
             request = AwsRequest(
-                service=caller.service,
+                service=service,
                 operation=operation,
                 region=caller.region,
                 account_id=account_for(environ, caller.access_key),
@@ -140,7 +141,7 @@ class Gateway:
         except Exception:
             # A bug in a handler must reach the client as a 500 AWS error (botocore raises it)
             # rather than werkzeug's HTML debugger page.
-            logger.exception("local AWS handler failed", extra={"service": caller.service, "operation": operation})
+            logger.exception("local AWS handler failed", extra={"service": service, "operation": operation})
             response = _internal_error(spec)
         return response.send(start_response)
 

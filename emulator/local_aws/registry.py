@@ -59,7 +59,9 @@ class Intercept:
 class Registry:
     def __init__(self) -> None:
         self._handlers: dict[tuple[str, str], Handler] = {}
-        self._services: set[str] = set()
+        # SigV4 signing name → botocore service name: requests name their service by the former
+        # ("monitoring" for CloudWatch), handlers and models by the latter.
+        self._services: dict[str, str] = {}
         self._intercepts: list[Intercept] = []
 
     def add(self, service: str, operation: str, handler: Handler) -> None:
@@ -75,10 +77,11 @@ class Registry:
         if key in self._handlers:
             raise ValueError(f"{service}.{operation} already has a handler")
         self._handlers[key] = handler
-        self._services.add(service)
+        self._services[spec.model.signing_name] = service
 
-    def serves(self, service: str) -> bool:
-        return service in self._services
+    def service_for(self, signing_name: str) -> str | None:
+        """The served service a request signed for `signing_name` calls, or None if none is served."""
+        return self._services.get(signing_name)
 
     def handler(self, service: str, operation: str) -> Handler | None:
         return self._handlers.get((service, operation))

@@ -47,8 +47,8 @@ class LocalAwsServer:
     """moto in server mode plus the extension layer, served from a background thread.
 
     moto's backends are process-wide, so every server in one process sees the same resources.
-    Functions are per server: `set_functions` plugs in the invoker that runs Cognito triggers and S3
-    event handlers (see `emulator.local_aws.functions`).
+    Functions are per server: `set_functions` plugs in the invoker that runs Cognito triggers, S3
+    event handlers and the targets of EventBridge rules (see `emulator.local_aws.functions`).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 4566) -> None:
@@ -64,8 +64,8 @@ class LocalAwsServer:
         self._functions.set_invoker(invoker)
 
     def wait_for_events(self, timeout: float = 5.0) -> bool:
-        """Wait until every asynchronous event (S3 notifications) queued so far was handed to its
-        function; False if some were still pending after `timeout` seconds."""
+        """Wait until every asynchronous event (S3 notifications, EventBridge deliveries) queued so far
+        was handed to its function; False if some were still pending after `timeout` seconds."""
         return self._functions.wait_idle(timeout)
 
     def start(self) -> None:

@@ -63,7 +63,10 @@ class RawRequest:
 class ServiceSpec:
     def __init__(self, model: ServiceModel) -> None:
         self.model = model
-        self.protocol: str = model.protocol
+        # The protocol botocore speaks to the service, which is not always the model's first one:
+        # CloudWatch lists smithy-rpc-v2-cbor first, yet botocore sends it JSON. Requests in a protocol
+        # the spec does not read (another SDK's CBOR or query call) find no operation and go to moto.
+        self.protocol: str = model.resolved_protocol
         self._routes = sorted(
             (self._route(model.operation_model(name)) for name in model.operation_names),
             key=lambda route: -route.literal_length,

@@ -1,5 +1,11 @@
 """The GraphQL API: AppSync from `schema.graphql`, its auth modes from `infra.definitions.API`, and one
-Direct Lambda resolver per entry of `schema.lambda_fields()`."""
+Direct Lambda resolver per entry of `schema.lambda_fields()`.
+
+Built in two steps: the API first, so that the functions that call it (the publishers) can be given its
+URL and grants, then `add_lambda_resolvers` once the functions exist. The GraphQLApi resource names no
+function (only its data sources do, and nothing depends on those), so a function naming the API makes
+no cycle.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from constructs import Construct
 
 from infra.constructs.stage import log_retention, removal_policy
 from infra.definitions import API, ApiDefinition, AuthMode, StageConfig
+from infra.sdl import iam_only_fields
 from schema import LambdaField, lambda_fields
 
 
@@ -28,13 +35,15 @@ class Api(Construct):
         config: StageConfig,
         schema_file: Path,
         user_pool: cognito.IUserPool,
-        functions: Mapping[str, lambda_.IFunction],
         definition: ApiDefinition = API,
-        fields: Sequence[LambdaField] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
         self._user_pool = user_pool
+        # Read from the file AppSync deploys, so grants follow the deployed schema, not a copy of it.
+        self.iam_only_mutations = iam_only_fields(
+            schema_file.read_text(), "Mutation", default_auth=definition.default_auth
+        )
         self.api = appsync.GraphqlApi(
             self,
             "GraphqlApi",
@@ -47,6 +56,11 @@ class Api(Construct):
         )
         self._log_errors()
 
+    def add_lambda_resolvers(
+        self, functions: Mapping[str, lambda_.IFunction], fields: Sequence[LambdaField] | None = None
+    ) -> None:
+        """One Direct Lambda resolver per field (default: `schema.lambda_fields()`), one data source per
+        function they name."""
         data_sources: dict[str, appsync.LambdaDataSource] = {}
         for field in lambda_fields() if fields is None else fields:
             if field.function not in data_sources:

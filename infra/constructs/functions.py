@@ -6,10 +6,11 @@ Each function's environment is `function_env(...)` of the deployment's settings,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import aws_appsync as appsync
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -32,12 +33,15 @@ _ARCHITECTURES = {"x86_64": lambda_.Architecture.X86_64, "arm64": lambda_.Archit
 # of this account and region. Creating and listing channels is granted on "*": ListChannels takes no
 # resource at all. TagResource is what CreateChannel with tags needs.
 IVS_ACCOUNT_WIDE_ACTIONS = ("ivs:CreateChannel", "ivs:ListChannels")
+IVS_SESSION_ACTIONS = ("ivs:GetStreamSession",)
 IVS_CHANNEL_ACTIONS = (
     "ivs:GetChannel",
     "ivs:UpdateChannel",
     "ivs:DeleteChannel",
     "ivs:TagResource",
     "ivs:GetStream",
+    # A session's ingest configuration (codec, resolution, bitrate), which the stream events store.
+    "ivs:GetStreamSession",
     "ivs:StopStream",
     "ivs:CreateStreamKey",
     "ivs:DeleteStreamKey",
@@ -73,6 +77,12 @@ COGNITO_ADMIN_ACTIONS = (
 ASSETS_OBJECT_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion")
 ASSETS_BUCKET_ACTIONS = ("s3:ListBucket", "s3:ListBucketVersions")
 
+# IVS health metrics (ingest bitrate, frame rate, ...). CloudWatch defines no resource type for metrics and
+# no condition key for GetMetricData (its namespace key is for PutMetricData only), so IAM can only grant
+# it on "*": every metric this account and region can read. It is read-only, and the sole grant on "*"
+# besides the IVS actions that take no resource.
+CLOUDWATCH_METRICS_ACTIONS = ("cloudwatch:GetMetricData",)
+
 # Item reads and writes only: no Scan (every list read is a Query or BatchGetItem by design), no stream
 # or table-management actions. Transactions need no action of their own, only those of their items.
 TABLE_DATA_ACTIONS = (
@@ -100,13 +110,18 @@ class Functions(Construct):
         pagination_secret: secretsmanager.ISecret,
         user_pool: cognito.IUserPool,
         assets_bucket: s3.IBucket,
+        graphql_api: appsync.IGraphqlApi,
+        publish_mutations: Sequence[str],
         definitions: Mapping[str, FunctionDefinition] = FUNCTIONS,
     ) -> None:
+        """`publish_mutations`: the Mutation fields the `publish` access may call (the API's IAM-only ones)."""
         super().__init__(scope, construct_id)
         self._table = table
         self._pagination_secret = pagination_secret
         self._user_pool = user_pool
         self._assets_bucket = assets_bucket
+        self._graphql_api = graphql_api
+        self._publish_mutations = tuple(publish_mutations)
         self.by_name: dict[str, lambda_.Function] = {}
         for name, definition in definitions.items():
             log_group = logs.LogGroup(
@@ -145,6 +160,10 @@ class Functions(Construct):
                     resources=[self._arn("ivs", "channel"), self._arn("ivs", "stream-key")],
                 )
             )
+        elif access == "ivs_sessions":
+            function.add_to_role_policy(
+                iam.PolicyStatement(actions=list(IVS_SESSION_ACTIONS), resources=[self._arn("ivs", "channel")])
+            )
         elif access == "ivs_chat":
             function.add_to_role_policy(
                 iam.PolicyStatement(actions=list(IVS_CHAT_ACTIONS), resources=[self._arn("ivschat", "room")])
@@ -160,6 +179,14 @@ class Functions(Construct):
             function.add_to_role_policy(
                 iam.PolicyStatement(actions=list(ASSETS_BUCKET_ACTIONS), resources=[self._assets_bucket.bucket_arn])
             )
+        elif access == "publish":
+            if not self._publish_mutations:
+                # grant_mutation() with no field names grants every mutation (types/Mutation/*).
+                raise ValueError(f"function {function.node.id}: publish access, but the API has no IAM-only mutation")
+            # appsync:GraphQL on arn:...:apis/<id>/types/Mutation/fields/<name>, one ARN per mutation.
+            self._graphql_api.grant_mutation(function, *self._publish_mutations)
+        elif access == "metrics":
+            function.add_to_role_policy(iam.PolicyStatement(actions=list(CLOUDWATCH_METRICS_ACTIONS), resources=["*"]))
         else:
             raise ValueError(f"function {function.node.id}: unknown access {access!r}")
 

@@ -1,10 +1,13 @@
 """Events into functions, from the registries in `infra.definitions` (the local stack reads the same):
-Cognito user pool triggers, EventBridge schedules, and S3 upload notifications of the assets bucket."""
+Cognito user pool triggers, EventBridge schedules and event rules, and S3 upload notifications of the
+assets bucket."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
+from aws_cdk import Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -16,9 +19,11 @@ from constructs import Construct
 from infra.definitions import (
     ASSET_UPLOADS,
     COGNITO_TRIGGERS,
+    EVENT_RULES,
     FUNCTIONS,
     SCHEDULES,
     AssetUploads,
+    EventRule,
     FunctionDefinition,
     Schedule,
 )
@@ -37,6 +42,31 @@ COGNITO_OPERATIONS: dict[str, cognito.UserPoolOperation] = {
     "VerifyAuthChallengeResponse": cognito.UserPoolOperation.VERIFY_AUTH_CHALLENGE_RESPONSE,
     "UserMigration": cognito.UserPoolOperation.USER_MIGRATION,
 }
+
+# EventBridge pattern keys (top-level event fields) -> CDK's EventPattern arguments. `region` is left out:
+# every rule gets the stack's own (see `event_pattern`). `detail` is too: EventRule patterns are flat lists.
+_PATTERN_ARGS = {
+    "source": "source",
+    "detail-type": "detail_type",
+    "account": "account",
+    "resources": "resources",
+    "id": "id",
+    "version": "version",
+    "time": "time",
+}
+
+
+def event_pattern(name: str, rule: EventRule, region: str) -> events.EventPattern:
+    """The rule's pattern, restricted to `region`. The default bus also takes events other regions' rules
+    forward to it (cross-Region routing keeps their own `region`); this deployment handles only its own."""
+    unknown = [key for key in rule.pattern if key not in _PATTERN_ARGS]
+    if unknown:
+        raise ValueError(
+            f"event rule {name!r}: unsupported pattern keys {', '.join(unknown)} (known: {', '.join(_PATTERN_ARGS)})"
+        )
+    # Any: EventPattern's arguments are not all lists (`detail` is a mapping), so a typed dict cannot splat.
+    values: dict[str, Any] = {_PATTERN_ARGS[key]: list(value) for key, value in rule.pattern.items()}
+    return events.EventPattern(**values, region=[region])
 
 
 def check_cognito_triggers(
@@ -72,6 +102,7 @@ class Triggers(Construct):
         functions: Mapping[str, lambda_.IFunction],
         cognito_triggers: Mapping[str, str] = COGNITO_TRIGGERS,
         schedules: Mapping[str, Schedule] = SCHEDULES,
+        event_rules: Mapping[str, EventRule] = EVENT_RULES,
         uploads: AssetUploads = ASSET_UPLOADS,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -87,6 +118,21 @@ class Triggers(Construct):
                 description=f"Runs the {schedule.function} function: {schedule.expression}",
                 schedule=events.Schedule.expression(schedule.expression),
                 targets=[targets.LambdaFunction(functions[schedule.function])],
+            )
+
+        region = Stack.of(self).region
+        for name, rule in event_rules.items():
+            events.Rule(
+                self,
+                f"{name}Rule",
+                description=f"Sends matching events of this region to the {rule.function} function",
+                # No event_bus: the default bus, where AWS services (IVS among them) put their events.
+                event_pattern=event_pattern(name, rule, region),
+                # Retries are the defaults, kept on purpose: EventBridge retries an invocation that fails (throttled,
+                # Lambda unavailable) for up to 24 h / 185 attempts, and Lambda, invoked asynchronously, retries a
+                # failing handler twice. No dead-letter queue, as nothing here would read one: what is dropped
+                # shows in the rule's FailedInvocations metric and in the function's error logs.
+                targets=[targets.LambdaFunction(functions[rule.function])],
             )
 
         destination = s3n.LambdaDestination(functions[uploads.function])

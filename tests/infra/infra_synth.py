@@ -1,4 +1,5 @@
-"""A synthesised stage and lookups into its template (a module of its own: test files import it)."""
+"""A synthesised stage and lookups into its template, and what the schema declares that the template must
+follow (a module of its own: test files import it)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graphql import GraphQLObjectType
+
+import schema
 from infra.definitions import StageConfig
+from schema.directives import Iam
+
+
+def declared_iam_only_mutations() -> list[str]:
+    """The mutations only the back end may call, read from the strawberry definitions (not from the SDL
+    text infra reads): those declared with the IAM directive and no other. Sorted."""
+    mutation = schema.schema._schema.type_map["Mutation"]
+    assert isinstance(mutation, GraphQLObjectType)
+    return sorted(
+        name
+        for name, field in mutation.fields.items()
+        if [type(d) for d in field.extensions["strawberry-definition"].directives] == [Iam]
+    )
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from infra.definitions import (
     APP_CLIENT,
     ASSET_UPLOADS,
     COGNITO_TRIGGERS,
+    EVENT_RULES,
     FUNCTIONS,
     OUTPUTS,
     SCHEDULES,
@@ -29,7 +30,7 @@ from infra.definitions import (
     function_env,
     function_settings,
 )
-from tests.infra.infra_synth import Synth
+from tests.infra.infra_synth import Synth, declared_iam_only_mutations
 
 # What each access kind may do: the least-privilege lists the functions were specified with.
 ACCESS_ACTIONS: dict[str, set[str]] = {
@@ -52,12 +53,14 @@ ACCESS_ACTIONS: dict[str, set[str]] = {
         "ivs:DeleteChannel",
         "ivs:TagResource",
         "ivs:GetStream",
+        "ivs:GetStreamSession",
         "ivs:StopStream",
         "ivs:CreateStreamKey",
         "ivs:DeleteStreamKey",
         "ivs:GetStreamKey",
         "ivs:ListStreamKeys",
     },
+    "ivs_sessions": {"ivs:GetStreamSession"},
     "ivs_chat": {
         "ivschat:CreateRoom",
         "ivschat:GetRoom",
@@ -83,11 +86,14 @@ ACCESS_ACTIONS: dict[str, set[str]] = {
         "s3:ListBucket",
         "s3:ListBucketVersions",
     },
+    "publish": {"appsync:GraphQL"},
+    "metrics": {"cloudwatch:GetMetricData"},
 }
 # Logical-id prefixes of the Lambdas CDK adds for its custom resources (deploy time only).
 CDK_HANDLERS = ("BucketNotificationsHandler", "CustomS3AutoDeleteObjects")
-# The only actions that take no resource ARN a grant could name (IVS makes channel ARNs at creation).
-RESOURCELESS_ACTIONS = {"ivs:CreateChannel", "ivs:ListChannels"}
+# The only actions that take no resource ARN a grant could name: IVS makes channel ARNs at creation, and
+# CloudWatch has no resource type for metrics (GetMetricData is granted on "*" or not at all).
+RESOURCELESS_ACTIONS = {"ivs:CreateChannel", "ivs:ListChannels", "cloudwatch:GetMetricData"}
 
 
 def _function(synth: Synth, name: str) -> tuple[str, dict[str, Any]]:
@@ -116,6 +122,31 @@ def _arn(logical_id: str) -> dict[str, Any]:
     return {"Fn::GetAtt": [logical_id, "Arn"]}
 
 
+def _graphql_url(synth: Synth) -> dict[str, Any]:
+    return {"Fn::GetAtt": [synth.only_id("AWS::AppSync::GraphQLApi"), "GraphQLUrl"]}
+
+
+def _mutation_arn(synth: Synth, field_name: str) -> dict[str, Any]:
+    """appsync:GraphQL's resource for one mutation of the stack's API, as the template has it."""
+    api_id = {"Fn::GetAtt": [synth.only_id("AWS::AppSync::GraphQLApi"), "ApiId"]}
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":appsync:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":apis/",
+                api_id,
+                f"/types/Mutation/fields/{field_name}",
+            ],
+        ]
+    }
+
+
 def _assets_base_url(synth: Synth) -> dict[str, Any]:
     distribution = synth.only_id("AWS::CloudFront::Distribution")
     return {"Fn::Join": ["", ["https://", {"Fn::GetAtt": [distribution, "DomainName"]}]]}
@@ -141,6 +172,8 @@ def test_every_lambda_field_has_exactly_one_direct_lambda_resolver(dev: Synth) -
     # THEN there is one resolver per field, none extra, with the field's batch size
     actual = sorted((r["TypeName"], r["FieldName"], r.get("MaxBatchSize", 0)) for r in resolvers)
     assert actual == expected
+    # AND subscribe-time resolvers are among them (AppSync runs them when a client subscribes)
+    assert any(type_name == "Subscription" for type_name, _, _ in actual)
     # AND each is a Direct Lambda resolver: no mapping templates, no pipeline
     for resolver in resolvers:
         assert resolver["Kind"] == "UNIT"
@@ -221,6 +254,7 @@ def test_function_environment_is_what_function_settings_gives_each_function(each
         "<secret>": {"Ref": each_stage.only_id("AWS::SecretsManager::Secret")},
         "<bucket>": {"Ref": each_stage.only_id("AWS::S3::Bucket")},
         "<assets>": _assets_base_url(each_stage),
+        "<graphql>": _graphql_url(each_stage),
     }
 
     for name in FUNCTIONS:
@@ -231,7 +265,8 @@ def test_function_environment_is_what_function_settings_gives_each_function(each
         # THEN it sets every name the settings model reads, except those the Lambda runtime provides
         assert set(env) == Settings.env_names() - RUNTIME_PROVIDED
         # AND each value is what function_settings gives for this stage and these resources, less what the
-        # function may not know (function_env: Cognito's triggers get no user pool id)
+        # function may not know (function_env: Cognito's triggers get no user pool id, and only the
+        # publishers get the GraphQL URL)
         settings = function_settings(
             each_stage.config,
             region="<region>",
@@ -240,6 +275,7 @@ def test_function_environment_is_what_function_settings_gives_each_function(each
             pagination_secret_arn="<secret>",
             assets_bucket="<bucket>",
             assets_base_url="<assets>",
+            graphql_url="<graphql>",
         )
         expected = function_env(FUNCTIONS[name], settings)
         assert env == {key: resources.get(value, value) for key, value in expected.items()}, name
@@ -261,6 +297,52 @@ def test_only_cognito_trigger_functions_go_without_the_user_pool_id(dev: Synth) 
     # AND the stage's sign-up options reach the functions
     assert api["Environment"]["Variables"]["ENABLE_USER_AUTO_VERIFY"] == "true"
     assert api["Environment"]["Variables"]["CLIENT_BASE_URL"] == dev.config.client_base_url
+
+
+def test_only_the_functions_that_publish_know_the_graphql_url(each_stage: Synth) -> None:
+    # GIVEN the API's URL, the functions granted its publish mutations, and the Lambdas behind its data sources
+    url = _graphql_url(each_stage)
+    publishers = {name for name, definition in FUNCTIONS.items() if "publish" in definition.access}
+    data_sources = {
+        p["LambdaConfig"]["LambdaFunctionArn"]["Fn::GetAtt"][0]
+        for p in each_stage.properties("AWS::AppSync::DataSource").values()
+    }
+    assert publishers, "no function publishes: the test below would prove nothing"
+
+    for name in FUNCTIONS:
+        # WHEN reading a function's GRAPHQL_URL
+        function_id, function = _function(each_stage, name)
+        graphql_url = function["Environment"]["Variables"]["GRAPHQL_URL"]
+
+        # THEN a publisher's is the API's own URL, and every other function's is empty
+        assert graphql_url == (url if name in publishers else ""), name
+        # AND no function behind the API's resolvers knows it (they have no reason to call the API back)
+        if function_id in data_sources:
+            assert graphql_url == "", name
+    # AND the stack's output is that same URL
+    assert each_stage.template.to_json()["Outputs"][OUTPUTS.graphql_url]["Value"] == url
+
+
+def test_publish_grants_name_exactly_the_iam_only_mutations(each_stage: Synth) -> None:
+    # GIVEN the mutations the schema declares for IAM callers only (the back end's publish mutations)
+    mutations = declared_iam_only_mutations()
+    assert mutations, "the schema declares no IAM-only mutation: the test below would prove nothing"
+    expected = sorted((_mutation_arn(each_stage, m) for m in mutations), key=json.dumps)
+
+    for name, definition in FUNCTIONS.items():
+        # WHEN reading the AppSync statements of a function's role
+        _, function = _function(each_stage, name)
+        statements = [
+            s
+            for s in _role_policy_statements(each_stage, function["Role"])
+            if "appsync:GraphQL" in _as_list(s["Action"])
+        ]
+
+        # THEN a function with publish access may call exactly those mutations of this API, one ARN each
+        # (no types/Mutation/*, no user-facing mutation); other functions may call none
+        resources = sorted((r for s in statements for r in _as_list(s["Resource"])), key=json.dumps)
+        assert resources == (expected if "publish" in definition.access else []), name
+        assert all(_as_list(s["Action"]) == ["appsync:GraphQL"] for s in statements), name
 
 
 def test_stage_configs_pick_the_channel_type_per_stage(dev: Synth, prod: Synth) -> None:
@@ -355,8 +437,13 @@ def _every(service: str, resource: str) -> dict[str, Any]:
     }
 
 
+def _resource_set(resources: list[Any]) -> list[str]:
+    """A statement's resources compared as a set (the template's order is CDK's, not a fact)."""
+    return sorted(json.dumps(r, sort_keys=True) for r in resources)
+
+
 def test_grants_name_the_stack_resources_or_this_accounts_ivs_resources(dev: Synth) -> None:
-    # GIVEN the stack's table, secret, pool and bucket
+    # GIVEN the stack's table, secret, pool, bucket and API
     table = dev.only_id("AWS::DynamoDB::Table")
     pool = dev.only_id("AWS::Cognito::UserPool")
     bucket = _arn(dev.only_id("AWS::S3::Bucket"))
@@ -366,9 +453,14 @@ def test_grants_name_the_stack_resources_or_this_accounts_ivs_resources(dev: Syn
         "cognito-idp": [[_arn(pool)]],
         "s3": [[bucket], [{"Fn::Join": ["", [bucket, "/*"]]}]],
         # AND IVS resources, which IVS makes at runtime, are those of this account and region
-        "ivs": [["*"], [_every("ivs", "channel"), _every("ivs", "stream-key")]],
+        "ivs": [["*"], [_every("ivs", "channel"), _every("ivs", "stream-key")], [_every("ivs", "channel")]],
         "ivschat": [[_every("ivschat", "room")]],
+        # AND the API's publish mutations, one ARN each
+        "appsync": [[_mutation_arn(dev, m) for m in declared_iam_only_mutations()]],
+        # AND CloudWatch metrics, which have no ARN (see RESOURCELESS_ACTIONS)
+        "cloudwatch": [["*"]],
     }
+    allowed = {service: [_resource_set(r) for r in options] for service, options in expected.items()}
 
     for name in FUNCTIONS:
         _, function = _function(dev, name)
@@ -378,7 +470,7 @@ def test_grants_name_the_stack_resources_or_this_accounts_ivs_resources(dev: Syn
             assert len(services) == 1, statement
 
             # THEN it names this stack's resources of its one service
-            assert _as_list(statement["Resource"]) in expected[services.pop()], statement
+            assert _resource_set(_as_list(statement["Resource"])) in allowed[services.pop()], statement
 
 
 def test_no_identity_policy_allows_wildcard_actions_or_data_actions_on_every_resource(each_stage: Synth) -> None:
@@ -392,7 +484,8 @@ def test_no_identity_policy_allows_wildcard_actions_or_data_actions_on_every_res
         # AND no data action (items, objects) applies to every resource
         if "*" in resources:
             assert not [a for a in actions if a.startswith(("dynamodb:", "s3:"))], statement
-            # AND the only grants on "*" are the IVS actions that take no resource
+            # AND the only grants on "*" are the actions that take no resource (IVS channel creation and
+            # listing, CloudWatch's GetMetricData)
             assert set(actions) <= RESOURCELESS_ACTIONS, statement
 
 
@@ -448,12 +541,84 @@ def test_each_schedule_runs_its_function(each_stage: Synth) -> None:
         (s.expression, json.dumps([_arn(_function(each_stage, s.function)[0])])) for s in SCHEDULES.values()
     )
 
-    # WHEN reading the stack's EventBridge rules
-    rules = list(each_stage.properties("AWS::Events::Rule").values())
+    # WHEN reading the stack's scheduled EventBridge rules
+    rules = {k: r for k, r in each_stage.properties("AWS::Events::Rule").items() if "ScheduleExpression" in r}
 
     # THEN there is one enabled rule per schedule, with its expression, invoking its function
-    assert sorted((r["ScheduleExpression"], json.dumps([t["Arn"] for t in r["Targets"]])) for r in rules) == expected
-    assert all(r["State"] == "ENABLED" for r in rules)
+    actual = sorted((r["ScheduleExpression"], json.dumps([t["Arn"] for t in r["Targets"]])) for r in rules.values())
+    assert actual == expected
+    assert all(r["State"] == "ENABLED" for r in rules.values())
+    # AND EventBridge may invoke each function, for its own rule only
+    permissions = list(each_stage.properties("AWS::Lambda::Permission").values())
+    for rule_id, rule in rules.items():
+        [target] = rule["Targets"]
+        assert {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": target["Arn"],
+            "Principal": "events.amazonaws.com",
+            "SourceArn": _arn(rule_id),
+        } in permissions
+
+
+def test_metrics_are_collected_every_minute(each_stage: Synth) -> None:
+    # GIVEN the one function allowed to read CloudWatch metrics: the scheduled metrics function
+    readers = [name for name, definition in FUNCTIONS.items() if "metrics" in definition.access]
+    assert readers == [SCHEDULES["metrics"].function]
+    function_id, _ = _function(each_stage, SCHEDULES["metrics"].function)
+
+    # WHEN reading the rules that invoke it
+    rules = [
+        r
+        for r in each_stage.properties("AWS::Events::Rule").values()
+        if _arn(function_id) in [t["Arn"] for t in r["Targets"]]
+    ]
+
+    # THEN one rule runs it, every minute, and no event pattern does
+    assert [r.get("ScheduleExpression") for r in rules] == ["rate(1 minute)"]
+
+
+def test_each_event_rule_sends_this_regions_matching_events_to_its_function(each_stage: Synth) -> None:
+    # GIVEN the event rule registry
+    rules = {k: r for k, r in each_stage.properties("AWS::Events::Rule").items() if "EventPattern" in r}
+    permissions = list(each_stage.properties("AWS::Lambda::Permission").values())
+
+    # WHEN reading the stack's pattern rules (every rule is either a schedule or one of these)
+    assert len(rules) == len(EVENT_RULES)
+    assert len(each_stage.resources("AWS::Events::Rule")) == len(SCHEDULES) + len(EVENT_RULES)
+    for name, event_rule in EVENT_RULES.items():
+        function_id, _ = _function(each_stage, event_rule.function)
+        [(rule_id, rule)] = [
+            (k, r)
+            for k, r in rules.items()
+            if r["EventPattern"] == {**event_rule.pattern, "region": [{"Ref": "AWS::Region"}]}
+        ]
+
+        # THEN its pattern is the registry's, restricted to the stack's own region, on the default bus
+        assert "EventBusName" not in rule, name
+        assert rule["State"] == "ENABLED", name
+        # AND it invokes the registry's function, which EventBridge may invoke for this rule only
+        assert [t["Arn"] for t in rule["Targets"]] == [_arn(function_id)], name
+        assert {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": _arn(function_id),
+            "Principal": "events.amazonaws.com",
+            "SourceArn": _arn(rule_id),
+        } in permissions
+
+
+@pytest.mark.parametrize(
+    ("key", "message"), [("region", "unsupported pattern keys region"), ("detail", "unsupported pattern keys detail")]
+)
+def test_an_event_rule_pattern_may_not_set_its_region_or_nested_fields(key: str, message: str) -> None:
+    from infra.constructs.triggers import event_pattern
+    from infra.definitions import EventRule
+
+    # GIVEN a rule whose pattern names a key the stack sets itself (region) or cannot take from a flat list
+    rule = EventRule(function="streams", pattern={"source": ["aws.ivs"], key: ["x"]})
+
+    # WHEN building its pattern / THEN it is refused, naming the key
+    with pytest.raises(ValueError, match=message):
+        event_pattern("rule", rule, "eu-west-1")
 
 
 def test_both_stages_synthesise_so_neither_has_a_dependency_cycle(synths: dict[str, Synth]) -> None:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from emulator.local_aws import outbox
 from emulator.local_aws.registry import Registry
-from emulator.local_aws.services import cognito, ivs, ivschat, s3
+from emulator.local_aws.services import cloudwatch, cognito, events, ivs, ivschat, s3
 
-INSTALLERS = (ivs.install, ivschat.install, cognito.install, s3.install, outbox.install)
+INSTALLERS = (
+    ivs.install,
+    ivschat.install,
+    cognito.install,
+    s3.install,
+    events.install,
+    cloudwatch.install,
+    outbox.install,
+)
 
 
 def default_registry() -> Registry:

@@ -1,0 +1,147 @@
+"""IVS EventBridge events → stream sessions: idempotent and independent of arrival order."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.app import Core
+from core.aws import Clients
+from core.models import AccountItem
+from core.sessions import summarize
+from core.timefmt import now_iso
+from emulator.appsync.invoke import LambdaContext
+from emulator.local_aws import LOCAL_CREDENTIALS
+from emulator.local_aws.bootstrap import LocalResources, bootstrap
+from emulator.local_aws.server import LocalAwsServer
+from emulator.stack import local_settings
+from tests.stacks import function_environment
+
+STATE, HEALTH, LIMIT = "IVS Stream State Change", "IVS Stream Health Change", "IVS Limit Breach"
+# One broadcast as IVS reports it, in the order it happens.
+SCRIPT = [
+    (STATE, "event_name", "Session Created", "10:00:00"),
+    (STATE, "event_name", "Stream Start", "10:00:02"),
+    (HEALTH, "event_name", "Starvation Start", "10:05:00"),
+    (HEALTH, "event_name", "Starvation End", "10:05:30"),
+    (LIMIT, "limit_name", "Ingest Bitrate", "10:06:00"),
+    (STATE, "event_name", "Stream End", "10:30:00"),
+    (STATE, "event_name", "Session Ended", "10:30:05"),
+]
+
+
+@pytest.fixture(scope="module")
+def resources(local_aws: LocalAwsServer) -> LocalResources:
+    return bootstrap(local_aws.endpoint, name_prefix=f"streams-{uuid.uuid4().hex[:6]}")
+
+
+@pytest.fixture(scope="module")
+def streams(resources: LocalResources) -> Iterator[Any]:
+    import triggers.runtime
+    import triggers.stream_events
+
+    with function_environment(resources, "streams", composition_root=triggers.runtime):
+        yield lambda event: triggers.stream_events.handler(copy.deepcopy(event), LambdaContext("streams", "req"))
+
+
+@pytest.fixture(scope="module")
+def core(resources: LocalResources) -> Core:
+    clients = Clients(resources.region, endpoint_url=resources.endpoint, credentials=LOCAL_CREDENTIALS)
+    return Core(local_settings(resources), clients)
+
+
+def channel(core: Core) -> AccountItem:
+    sub = str(uuid.uuid4())
+    account = AccountItem(
+        sub=sub, username=f"s{sub[:8]}", created_at=now_iso(), status="READY", channel_id=f"ch{sub[:10]}"
+    )
+    core.table.client.put_item(TableName=core.table.name, Item=account.to_item())
+    return account
+
+
+def ivs_event(account: AccountItem, session: str, step: tuple[str, str, str, str], day: str = "2026-11-21") -> dict:
+    detail_type, key, name, clock = step
+    return {
+        "version": "0",
+        "id": f"{session}-{name}",
+        "detail-type": detail_type,
+        "source": "aws.ivs",
+        "account": "123456789012",
+        "time": f"{day}T{clock}Z",
+        "region": "us-east-1",
+        "resources": [f"arn:aws:ivs:us-east-1:123456789012:channel/{account.channel_id}"],
+        "detail": {key: name, "channel_name": "x", "stream_id": session},
+    }
+
+
+def stored(core: Core, account: AccountItem, session: str) -> dict[str, Any]:
+    item, events = core.sessions.get(account.sub, session)
+    keep = ("startedAt", "endedAt", "isLive", "isHealthy", "hasErrorEvent", "eventCount")
+    return {k: item.get(k) for k in keep} | {"events": [(e.name, e.event_time) for e in events]}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    order=st.permutations(range(len(SCRIPT))),
+    repeats=st.lists(st.integers(0, len(SCRIPT) - 1), max_size=5),
+    keep=st.integers(1, len(SCRIPT)),
+)
+def test_any_order_and_duplication_of_deliveries_stores_the_same_session(
+    streams: Any, core: Core, order: list[int], repeats: list[int], keep: int
+) -> None:
+    # GIVEN the events of one broadcast (a prefix of it: sessions can still be running)
+    account, session = channel(core), f"st-{uuid.uuid4().hex[:12]}"
+    events = [ivs_event(account, session, SCRIPT[i]) for i in range(keep)]
+    # WHEN they arrive shuffled, with some delivered again
+    shuffled = [events[i] for i in order if i < keep] + [events[i] for i in repeats if i < keep]
+    for event in shuffled:
+        streams(event)
+    result = stored(core, account, session)
+    # THEN the session is what the events say, whatever the order: the same as in-order delivery
+    reference_account, reference = channel(core), f"st-{uuid.uuid4().hex[:12]}"
+    for step in SCRIPT[:keep]:
+        streams(ivs_event(reference_account, reference, step))
+    assert result == stored(core, reference_account, reference)
+    assert result["eventCount"] == keep
+    # AND the channel is live exactly when the session is
+    live = core.accounts.get(account.sub)
+    assert live is not None
+    assert (live.live_since is not None) == bool(result["isLive"])
+
+
+def test_a_full_broadcast_is_summarised_and_ends_offline(streams: Any, core: Core) -> None:
+    account, session = channel(core), "st-full"
+    for step in SCRIPT:
+        streams(ivs_event(account, session, step))
+    result = stored(core, account, session)
+    assert result["startedAt"] == "2026-11-21T10:00:00.000Z"
+    assert result["endedAt"] == "2026-11-21T10:30:05.000Z"
+    assert (result["isLive"], result["isHealthy"], result["hasErrorEvent"]) == (False, True, True)
+    assert [name for name, _ in result["events"]] == [s[2] for s in SCRIPT]
+
+
+def test_a_late_end_of_an_old_session_does_not_end_the_new_one(streams: Any, core: Core) -> None:
+    account = channel(core)
+    for step in SCRIPT[:2]:
+        streams(ivs_event(account, "st-old", step, day="2026-11-20"))
+    for step in SCRIPT[:2]:
+        streams(ivs_event(account, "st-new", step))
+    streams(ivs_event(account, "st-old", SCRIPT[-1], day="2026-11-20"))  # arrives late
+    now = core.accounts.get(account.sub)
+    assert now is not None and now.live_since == "2026-11-21T10:00:00.000Z"
+
+
+def test_events_of_channels_this_deployment_does_not_own_are_ignored(streams: Any, core: Core) -> None:
+    stranger = AccountItem(sub="x", username="x", created_at=now_iso(), channel_id="not-ours")
+    assert streams(ivs_event(stranger, "st-x", SCRIPT[0])) == {"ignored": "unknown channel"}
+
+
+def test_no_events_summarise_to_an_empty_session() -> None:
+    empty = summarize([])
+    assert (empty.event_count, empty.started_at, empty.is_live, empty.is_healthy) == (0, None, False, True)
