@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 
-from bench import cold_start, ddb_requests
+from bench import cold_start, ddb_requests, events, fanout
 
 
 def main() -> None:
@@ -15,6 +15,10 @@ def main() -> None:
     cold_start.main()
     print("\n## DynamoDB requests per operation\n")
     ddb_requests.main()
+    print("\n## Subscription fan-out\n")
+    fanout.main()
+    print("\n## Stream events through the local stack\n")
+    events.main()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import signal
 import socket
@@ -96,6 +97,11 @@ async def _serve(args: argparse.Namespace) -> int:
         streams: list[Any] = []
         if not args.no_seed:
             await seed(stack, mark_live=args.no_demo_streams)
+        # The local AWS shares this process: moto's backends and botocore's models are a large, long-lived
+        # heap. Freezing what start-up built keeps full collections from rescanning it, which otherwise
+        # stalls the local AppSync (and its subscription fan-out) for a few hundred ms every few seconds.
+        gc.collect()
+        gc.freeze()
         args.outputs.write_text(json.dumps(stack.outputs, indent=2) + "\n")
         config = uvicorn.Config(
             stack.app(list(DEMO_USERS) if not args.no_seed else [], DEMO_PASSWORD if not args.no_seed else None),
