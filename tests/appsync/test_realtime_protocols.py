@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
 from websockets.exceptions import InvalidStatus
@@ -19,7 +18,6 @@ from tests.appsync.realtime_app import (
     RealtimeApi,
     appsync_socket,
     encoded,
-    fresh,
     realtime_api,
     socket,
     start,
@@ -28,18 +26,6 @@ from tests.appsync.realtime_app import (
 
 ON_POST = "subscription { onPost { id } }"
 UNAUTHORIZED = "You are not authorized to make this call."
-
-
-@pytest.fixture(scope="module")
-def shared_api() -> Iterator[RealtimeApi]:
-    with realtime_api() as served:
-        yield served
-
-
-@pytest.fixture
-def api(shared_api: RealtimeApi) -> Iterator[RealtimeApi]:
-    with fresh(shared_api) as served:
-        yield served
 
 
 # --- AppSync's protocol ----------------------------------------------------------------------------

@@ -4,28 +4,15 @@ subscribers receive it, and the shape each one gets (a small SDL, see realtime_a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from emulator.appsync.model import ApiModel, AuthMode, SchemaError
-from tests.appsync.realtime_app import RealtimeApi, appsync_socket, fresh, realtime_api, start
+from tests.appsync.realtime_app import RealtimeApi, appsync_socket, start
 
 ON_POST = "subscription { onPost { id title } }"
-
-
-@pytest.fixture(scope="module")
-def shared_api() -> Iterator[RealtimeApi]:
-    with realtime_api() as served:
-        yield served
-
-
-@pytest.fixture
-def api(shared_api: RealtimeApi) -> Iterator[RealtimeApi]:
-    with fresh(shared_api) as served:
-        yield served
 
 
 def data(frame: dict[str, Any], subscription_id: str) -> dict[str, Any]:

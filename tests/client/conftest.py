@@ -22,6 +22,9 @@ from emulator.local_aws import LOCAL_CREDENTIALS, LOCAL_REGION
 from emulator.local_aws.clients import client as local_aws_client
 from emulator.local_aws.server import LocalAwsServer
 
+# The served real-time API the subscription tests share with tests/appsync.
+from tests.appsync.conftest import api, shared_api  # noqa: F401 - pytest fixtures
+
 REGION = LOCAL_REGION
 LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY = LOCAL_CREDENTIALS
 API_KEY = "da2-localtestkey"

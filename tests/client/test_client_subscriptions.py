@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,25 +22,12 @@ from tests.appsync.realtime_app import (
     REGION,
     SECRET_KEY,
     RealtimeApi,
-    fresh,
     realtime_api,
 )
 from tests.client.conftest import PASSWORD, LocalCognito
 
 PROTOCOLS = ["appsync", "graphql-transport-ws"]
 ON_POST = "subscription OnPost($id: ID) { onPost(id: $id) { id title } }"
-
-
-@pytest.fixture(scope="module")
-def shared_api() -> Iterator[RealtimeApi]:
-    with realtime_api() as served:
-        yield served
-
-
-@pytest.fixture
-def api(shared_api: RealtimeApi) -> Iterator[RealtimeApi]:
-    with fresh(shared_api) as served:
-        yield served
 
 
 def key_client(api: RealtimeApi, key: str = API_KEY) -> UGCClient:
