@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.appsync import Router
 
+from core.errors import Forbidden
 from core.views import account_json
 from resolvers.context import caller, core
 
@@ -47,6 +48,8 @@ def stream_action_presets() -> list[dict[str, Any]]:
 
 @router.resolver(type_name="Query", field_name="searchProducts")
 def search_products(keywords: str, page: int | None = None) -> dict[str, Any]:
+    if not core().settings.enable_amazon_product_stream_action:
+        raise Forbidden("product search is not enabled on this stack (enableAmazonProductStreamAction)")
     result = core().products().search(keywords, page or 1)
     return {
         "items": [

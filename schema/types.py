@@ -331,10 +331,10 @@ class StreamActionPreset:
 @strawberry.type(directives=USER, description="A product from the Product Advertising API")
 class Product:
     asin: str
-    title: str
+    title: str | None
     price: str | None
     image_url: AWSURL | None
-    product_url: AWSURL
+    product_url: AWSURL | None
 
 
 @strawberry.type(directives=USER)
