@@ -39,6 +39,7 @@ TARGET = "com.amazon.paapi5.v1.ProductAdvertisingAPIv1.SearchItems"
 SIGNING_NAME = "ProductAdvertisingAPI"
 ITEM_COUNT = 10
 MAX_KEYWORDS = 150  # the front end's limit (spec §1.7)
+SEARCH_INTERVAL_SECONDS = 1.1
 MAX_PAGE = 10  # PA-API serves ItemPage 1 to 10 only
 RESOURCES = (
     "Offers.Listings.Price",
@@ -178,7 +179,9 @@ class ProductSearch:
         # same request a deployment sends.
         self._url = (endpoint.rstrip("/") or f"https://{self.locale.host}") + SEARCH_PATH
         self._link_region_code = link_region_code.strip()
-        self._limiter = limiter or RateLimiter()
+        # PA-API counts arrivals: a margin over 1 s keeps network jitter from landing two calls inside
+        # one second.
+        self._limiter = limiter or RateLimiter(interval=SEARCH_INTERVAL_SECONDS)
         self._http = http or URLLib3Session(timeout=_TIMEOUT)
         self._credentials: ProductApiCredentials | None = None
         self._credentials_lock = threading.Lock()
