@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from core.accounts import Accounts
+from core.actions import StreamActions
 from core.assets import Assets
 from core.aws import Clients
 from core.channels import Channels
@@ -16,6 +17,7 @@ from core.ivs import IvsAdmin
 from core.metrics import Metrics
 from core.moderation import Moderation
 from core.pagination import PageTokens
+from core.products import ProductSearch
 from core.publisher import Publisher
 from core.sessions import Sessions
 from core.settings import Settings, SettingsError
@@ -28,6 +30,7 @@ class Core:
         self.settings = settings
         self.clients = clients or Clients(settings.region)
         self._secret: bytes | None = None
+        self._products: ProductSearch | None = None
 
     def _pagination_secret(self) -> bytes:
         # Read on first use (not at cold start) and kept for the container's life.
@@ -87,8 +90,29 @@ class Core:
     def metrics(self) -> Metrics:
         return Metrics(self.clients.cloudwatch)
 
+    def products(self) -> ProductSearch:
+        """PA-API product search. One instance per container, because it carries the container's
+        request spacing (1 request/second) and its cached credentials."""
+        if not self.settings.product_api_secret_arn:
+            raise SettingsError("invalid or missing environment variables: PRODUCT_API_SECRET_ARN")
+        if self._products is None:
+            self._products = ProductSearch(
+                self.clients.secretsmanager,
+                self.settings.product_api_secret_arn,
+                locale=self.settings.product_api_locale,
+                endpoint=self.settings.product_api_endpoint,
+                link_region_code=self.settings.product_link_region_code,
+            )
+        return self._products
+
     def publisher(self) -> Publisher:
         return Publisher(self.settings.graphql_url, self.settings.region)
+
+    @cached_property
+    def actions(self) -> StreamActions:
+        return StreamActions(
+            self.table, self.accounts, lambda: self.clients.ivs, self.settings.enable_amazon_product_stream_action
+        )
 
     @cached_property
     def deletion(self) -> Deletion:

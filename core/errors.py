@@ -52,3 +52,17 @@ class InternalFailure(DomainError):
 
 class Forbidden(DomainError):
     """The caller may not do this (for example: a viewer banned from the channel's chat)."""
+
+
+class ProductSearchThrottled(DomainError):
+    """The Product Advertising API quota (1 request/second on new accounts) is used up for now."""
+
+    def __init__(self) -> None:
+        super().__init__("product search is busy; try again in a few seconds")
+
+
+class ProductSearchFailed(DomainError):
+    """Product search could not be done; details are logged, never shown (they may name the secret)."""
+
+    def __init__(self) -> None:
+        super().__init__("product search is unavailable right now")

@@ -123,6 +123,8 @@ class AccountItem(Item):
     # S3 event sequencers of the current avatar and banner (newer uploads win, late events lose).
     avatar_sequencer: str | None = None
     banner_sequencer: str | None = None
+    # The overlay on now (core.actions), with its expiry.
+    active_action: dict[str, Any] | None = None
 
     _converters: ClassVar[dict[str, Any]] = {
         "lease_expires": _int,

@@ -73,6 +73,27 @@ class Settings:
     project_tag: str = field(default="ugc-live", metadata=_env("PROJECT_TAG", "Tag on IVS resources"))
     log_level: str = field(default="INFO", metadata=_env("POWERTOOLS_LOG_LEVEL", "Log level"))
     service_name: str = field(default="ugc", metadata=_env("POWERTOOLS_SERVICE_NAME", "Service name in logs"))
+    # The AMAZON_PRODUCT stream overlay (Product Advertising API 5 search, core/products.py).
+    enable_amazon_product_stream_action: bool = field(
+        default=False,
+        metadata=_env("ENABLE_AMAZON_PRODUCT_STREAM_ACTION", "Offer the Amazon product overlay and its search"),
+    )
+    product_api_secret_arn: str = field(
+        default="",
+        metadata=_env("PRODUCT_API_SECRET_ARN", "Secret of JSON {accessKey, secretKey, partnerTag} for PA-API"),
+    )
+    product_api_locale: str = field(
+        default="",
+        metadata=_env("PRODUCT_API_LOCALE", "PA-API marketplace country (e.g. United Kingdom); blank = United States"),
+    )
+    product_link_region_code: str = field(
+        default="",
+        metadata=_env("PRODUCT_LINK_REGION_CODE", "Associates tracking-id suffix; blank leaves product links as is"),
+    )
+    product_api_endpoint: str = field(
+        default="",
+        metadata=_env("PRODUCT_API_ENDPOINT", "Overrides the locale's PA-API host (the local stack's local AWS)"),
+    )
 
     def __post_init__(self) -> None:
         problems = [
@@ -118,10 +139,16 @@ class Settings:
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False, "": False}
 
 
+_BOOLEAN_FIELDS = {
+    "enable_user_auto_verify": "ENABLE_USER_AUTO_VERIFY",
+    "enable_amazon_product_stream_action": "ENABLE_AMAZON_PRODUCT_STREAM_ACTION",
+}
+
+
 def _parse(name: str, raw: str) -> Any:
-    if name == "enable_user_auto_verify":
+    if name in _BOOLEAN_FIELDS:
         if raw.strip().lower() not in _BOOLEANS:
-            raise SettingsError("invalid or missing environment variables: ENABLE_USER_AUTO_VERIFY")
+            raise SettingsError(f"invalid or missing environment variables: {_BOOLEAN_FIELDS[name]}")
         return _BOOLEANS[raw.strip().lower()]
     if name == "sign_up_allowed_domains":
         return tuple(d.strip().lower() for d in raw.split(",") if d.strip())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from core.actions import Action
 from core.chat import ChatToken
 from core.models import AccountItem, BanItem
 
@@ -28,6 +30,9 @@ def channel_json(
         # Not a schema field: lets batch resolvers find the owner's items (AppSync keeps it in `source`).
         "ownerSub": item.sub,
     }
+    active = Action.from_stored(item.channel_id, item.active_action) if item.active_action and item.channel_id else None
+    now = datetime.now(UTC)
+    data["activeStreamAction"] = active.json(now) if active and active.is_active(now) else None
     if viewer_is_following is not None:
         data["viewerIsFollowing"] = viewer_is_following
     if viewer_is_banned is not None:

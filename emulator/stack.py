@@ -29,7 +29,7 @@ from infra.definitions import API, FUNCTIONS, StageConfig, function_env, functio
 
 CODE_ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = CODE_ROOT / "schema.graphql"
-LOCAL_STAGE = StageConfig(stage="local")
+LOCAL_STAGE = StageConfig(stage="local", enable_amazon_product_stream_action=True)
 # How long the local AppSync trusts its copy of the API's keys before asking the local AWS again.
 API_KEY_CACHE_SECONDS = 2.0
 API_KEY_MISS_SECONDS = 0.2
@@ -56,6 +56,9 @@ def local_settings(resources: LocalResources, graphql_url: str = "") -> Settings
         assets_bucket=resources.assets_bucket,
         assets_base_url=resources.assets_base_url,
         graphql_url=graphql_url,
+        product_api_secret_arn=resources.product_api_secret_arn,
+        # The same PA-API client, pointed at the local AWS's offline catalogue.
+        product_api_endpoint=resources.endpoint,
     )
 
 

@@ -211,6 +211,12 @@ class StageConfig:
     enable_user_auto_verify: bool = False
     # E-mail domains allowed to sign up; empty allows any.
     sign_up_allowed_domains: tuple[str, ...] = ()
+    # The AMAZON_PRODUCT overlay and its PA-API search (core/products.py); off unless a stage opts in.
+    enable_amazon_product_stream_action: bool = False
+    # PA-API marketplace country ("United Kingdom"); blank means United States.
+    product_api_locale: str = ""
+    # Associates tracking-id suffix put on product links; blank leaves links as PA-API returns them.
+    product_link_region_code: str = ""
 
 
 def function_settings(
@@ -223,6 +229,8 @@ def function_settings(
     assets_bucket: str = "",
     assets_base_url: str = "",
     graphql_url: str = "",
+    product_api_secret_arn: str = "",
+    product_api_endpoint: str = "",
 ) -> Settings:
     """The settings every function of a deployment gets: CDK and the local stack both call this.
     (The Cognito trigger function gets `user_pool_id=""`: see `Settings.user_pool_id`.)"""
@@ -240,6 +248,11 @@ def function_settings(
         enable_user_auto_verify=stage.enable_user_auto_verify,
         sign_up_allowed_domains=stage.sign_up_allowed_domains,
         graphql_url=graphql_url,
+        enable_amazon_product_stream_action=stage.enable_amazon_product_stream_action,
+        product_api_secret_arn=product_api_secret_arn,
+        product_api_locale=stage.product_api_locale,
+        product_link_region_code=stage.product_link_region_code,
+        product_api_endpoint=product_api_endpoint,
     )
 
 

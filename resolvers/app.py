@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler import AppSyncResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.errors import DomainError, InternalFailure
-from resolvers import accounts, channels, chat, follows, streams
+from resolvers import accounts, actions, channels, chat, follows, streams
 
 logger = Logger()
 app = AppSyncResolver()
@@ -22,6 +22,7 @@ app.include_router(channels.router)
 app.include_router(follows.router)
 app.include_router(chat.router)
 app.include_router(streams.router)
+app.include_router(actions.router)
 
 
 def _field(event: dict[str, Any] | list[dict[str, Any]]) -> str:

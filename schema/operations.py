@@ -18,6 +18,10 @@ from schema.types import (
     ChatToken,
     ImageKind,
     PreferencesInput,
+    ProductSearchResult,
+    SendStreamActionInput,
+    StreamAction,
+    StreamActionPresetInput,
     StreamEvent,
     StreamEventInput,
     StreamMetrics,
@@ -52,6 +56,10 @@ class Query:
 
     @lambda_field(directives=USER, description="One of the caller's sessions; another user's is not found")
     def stream_session(self, id: strawberry.ID) -> StreamSession | None:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=USER, description="Products for the AMAZON_PRODUCT overlay (when enabled)")
+    def search_products(self, keywords: str, page: int | None = strawberry.UNSET) -> ProductSearchResult:
         return resolved_by_lambda()
 
     @lambda_field(
@@ -118,6 +126,22 @@ class Mutation:
     def delete_chat_message(self, message_id: strawberry.ID, reason: str | None = strawberry.UNSET) -> bool:
         return resolved_by_lambda()
 
+    @lambda_field(directives=USER, description="Show an overlay on the caller's live stream; replaces any active one")
+    def send_stream_action(self, input: SendStreamActionInput) -> StreamAction:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=USER, description="End the active overlay; null when none is active")
+    def stop_stream_action(self) -> StreamAction | None:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=USER, description="Save an overlay configuration for later")
+    def save_stream_action_preset(self, input: StreamActionPresetInput) -> Account:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=USER, description="Delete a saved overlay configuration")
+    def delete_stream_action_preset(self, id: strawberry.ID) -> Account:
+        return resolved_by_lambda()
+
     @lambda_field(directives=BACKEND, description="Back-end fan-out of live/offline changes (IAM only)")
     def publish_channel_state(self, input: ChannelStateInput) -> ChannelState | None:
         return resolved_by_lambda()
@@ -140,6 +164,13 @@ class Subscription:
     async def on_channel_state(
         self, channel_id: strawberry.ID | None = strawberry.UNSET
     ) -> AsyncIterator[ChannelState | None]:
+        yield resolved_by_lambda()
+
+    @strawberry.subscription(
+        directives=[*PUBLIC, Subscribe(mutations=["sendStreamAction", "stopStreamAction"])],
+        description="Overlays of a channel as they start and stop",
+    )
+    async def on_stream_action(self, channel_id: strawberry.ID) -> AsyncIterator[StreamAction | None]:
         yield resolved_by_lambda()
 
     @strawberry.subscription(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
@@ -55,6 +56,7 @@ class Channel:
     viewer_is_following: bool | None = lambda_field(
         max_batch_size=50, description="Whether the caller follows this channel; null when anonymous"
     )
+    active_stream_action: StreamAction | None = strawberry.field(description="The overlay on now, for late joiners")
     viewer_is_banned: bool | None = lambda_field(
         max_batch_size=50, description="Whether the caller is banned from this channel; null when anonymous"
     )
@@ -87,6 +89,7 @@ class Account:
     is_private: bool
     created_at: AWSDateTime
     banned_users: list[BannedUser] = lambda_field(description="Users banned from this channel, newest first")
+    stream_action_presets: list[StreamActionPreset] = lambda_field(description="Saved overlays, newest first")
 
 
 @strawberry.type(directives=PUBLIC, description="A single-use IVS Chat token for the channel's room")
@@ -252,3 +255,137 @@ class StreamMetricsInput:
     channel_id: strawberry.ID
     session_id: strawberry.ID
     series: list[MetricSeriesInput]
+
+
+@strawberry.enum(description="Overlay kinds a streamer can show over the video")
+class StreamActionType(Enum):
+    QUIZ = "QUIZ"
+    PRODUCT = "PRODUCT"
+    AMAZON_PRODUCT = "AMAZON_PRODUCT"
+    NOTICE = "NOTICE"
+    CELEBRATION = "CELEBRATION"
+
+
+@strawberry.type(directives=(*PUBLIC, *BACKEND))
+class QuizAction:
+    question: str
+    answers: list[str]
+    correct_answer_index: int
+    duration: int = strawberry.field(description="Seconds")
+
+
+@strawberry.type(directives=(*PUBLIC, *BACKEND))
+class ProductAction:
+    title: str
+    price: str
+    image_url: AWSURL
+    description: str
+
+
+@strawberry.type(directives=(*PUBLIC, *BACKEND))
+class AmazonProductAction:
+    asin: str
+    title: str
+    price: str | None
+    image_url: AWSURL | None
+    product_url: AWSURL
+
+
+@strawberry.type(directives=(*PUBLIC, *BACKEND))
+class NoticeAction:
+    title: str
+    message: str
+    duration: int
+
+
+@strawberry.type(directives=(*PUBLIC, *BACKEND))
+class CelebrationAction:
+    duration: int
+
+
+StreamActionPayload = Annotated[
+    QuizAction | ProductAction | AmazonProductAction | NoticeAction | CelebrationAction,
+    strawberry.union("StreamActionPayload", description="What the overlay shows"),
+]
+
+
+@strawberry.type(directives=(*PUBLIC, *BACKEND), description="An overlay on a channel's stream")
+class StreamAction:
+    id: strawberry.ID
+    channel_id: strawberry.ID
+    type: StreamActionType
+    started_at: AWSDateTime
+    expires_at: AWSDateTime | None = strawberry.field(description="Null for overlays shown until stopped")
+    is_active: bool
+    payload: StreamActionPayload
+
+
+@strawberry.type(directives=USER, description="A saved overlay configuration")
+class StreamActionPreset:
+    id: strawberry.ID
+    name: str
+    type: StreamActionType
+    payload: StreamActionPayload
+
+
+@strawberry.type(directives=USER, description="A product from the Product Advertising API")
+class Product:
+    asin: str
+    title: str | None
+    price: str | None
+    image_url: AWSURL | None
+    product_url: AWSURL | None
+
+
+@strawberry.type(directives=USER)
+class ProductSearchResult:
+    items: list[Product]
+    total_results: int | None
+    page: int
+
+
+@strawberry.input
+class QuizInput:
+    question: str
+    answers: list[str]
+    correct_answer_index: int
+    duration: int = strawberry.field(default=15, description="5-30 seconds")
+
+
+@strawberry.input
+class ProductInput:
+    title: str
+    price: str
+    image_url: str
+    description: str
+
+
+@strawberry.input(description="An item as searchProducts returned it")
+class AmazonProductInput:
+    asin: str
+    title: str
+    price: str | None = strawberry.UNSET
+    image_url: str | None = strawberry.UNSET
+    product_url: str
+
+
+@strawberry.input
+class NoticeInput:
+    title: str
+    message: str
+    duration: int = strawberry.field(default=15, description="5-30 seconds")
+
+
+@strawberry.input(description="Exactly one overlay")
+class SendStreamActionInput:
+    quiz: QuizInput | None = strawberry.UNSET
+    product: ProductInput | None = strawberry.UNSET
+    amazon_product: AmazonProductInput | None = strawberry.UNSET
+    notice: NoticeInput | None = strawberry.UNSET
+    celebration: bool | None = strawberry.field(default=strawberry.UNSET, description="true: 10 s of confetti")
+
+
+@strawberry.input
+class StreamActionPresetInput:
+    name: str
+    action: SendStreamActionInput

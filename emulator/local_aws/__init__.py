@@ -13,6 +13,9 @@ would send); local-only endpoints live under `/_local/` on the same address:
                                             start, update, end, list simulated broadcasts, see `services.ivs`
     GET /_local/ivs/metadata/<channel id>   what PutMetadata inserted into a channel's streams
 
+It also stands in for Amazon's Product Advertising API 5 (not an AWS service): `POST /paapi5/searchitems`
+searches an offline catalogue, see `services.paapi`.
+
 Importing this package stays cheap (no moto import): Lambda workers and clients read the constants
 below without paying for moto.
 """
@@ -25,3 +28,10 @@ LOCAL_ACCOUNT_ID = "123456789012"
 # Fixed, obviously-local credentials: the local AppSync verifies IAM SigV4 against them, and the
 # "AKIA" prefix keeps botocore and moto treating them as long-term keys.
 LOCAL_CREDENTIALS: tuple[str, str] = ("AKIALOCALUGCDEV00001", "local-ugc-secret-key-not-for-aws")
+# What bootstrap puts in the product API secret (core.products reads it): made up and public too; the
+# local PA-API accepts any well-formed signature.
+LOCAL_PRODUCT_API_CREDENTIALS: dict[str, str] = {
+    "accessKey": "AKIALOCALPAAPI000001",
+    "secretKey": "local-paapi-secret-key-not-for-amazon",
+    "partnerTag": "ugclocal-20",
+}

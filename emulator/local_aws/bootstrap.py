@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError
 
 from core.settings import Settings
 from core.table import TABLE
-from emulator.local_aws import LOCAL_REGION
+from emulator.local_aws import LOCAL_PRODUCT_API_CREDENTIALS, LOCAL_REGION
 from emulator.local_aws.clients import boto_session, client
 from emulator.local_aws.functions import function_arn
 from infra.definitions import (
@@ -79,30 +79,36 @@ class LocalResources:
     pagination_secret_arn: str
     assets_bucket: str = ""  # versioned; ObjectCreated events go to ASSET_UPLOADS.function
     assets_base_url: str = ""  # public base URL of its objects: `<endpoint>/<bucket>` (path style)
+    # JSON {accessKey, secretKey, partnerTag} for PA-API; the local AWS serves PA-API at `endpoint`.
+    product_api_secret_arn: str = ""
 
     def function_settings(self, stage: StageConfig | None = None) -> Settings:
         """The settings every Lambda of the local stack gets, built as CDK builds them."""
         return function_settings(
-            stage or StageConfig(stage="local"),
+            stage or StageConfig(stage="local", enable_amazon_product_stream_action=True),
             region=self.region,
             table_name=self.table_name,
             user_pool_id=self.user_pool_id,
             pagination_secret_arn=self.pagination_secret_arn,
             assets_bucket=self.assets_bucket,
             assets_base_url=self.assets_base_url,
+            product_api_secret_arn=self.product_api_secret_arn,
+            product_api_endpoint=self.endpoint,
         )
 
 
 def bootstrap(endpoint: str, stage: StageConfig | None = None, *, name_prefix: str = "ugc-local") -> LocalResources:
-    """Create (or find) the table, user pool, app client, pagination secret, AppSync API and key, and
-    the assets bucket."""
+    """Create (or find) the table, user pool, app client, pagination secret, AppSync API and key, the
+    assets bucket, and the product API secret."""
     stage = stage or StageConfig(stage="local")
     account_id = client(endpoint, "sts").get_caller_identity()["Account"]
     table_name = _table(client(endpoint, "dynamodb"), f"{name_prefix}-table")
     cognito = client(endpoint, "cognito-idp")
     pool_id = _user_pool(cognito, f"{name_prefix}-users", USER_POOL, cognito_lambda_config(LOCAL_REGION, account_id))
     client_id = _app_client(cognito, pool_id, f"{name_prefix}-client", APP_CLIENT)
-    secret_arn = _pagination_secret(client(endpoint, "secretsmanager"), f"{name_prefix}/pagination-secret")
+    secretsmanager = client(endpoint, "secretsmanager")
+    secret_arn = _pagination_secret(secretsmanager, f"{name_prefix}/pagination-secret")
+    product_api_secret_arn = _product_api_secret(secretsmanager, f"{name_prefix}/product-api")
     appsync = client(endpoint, "appsync")
     api_id = _graphql_api(appsync, f"{name_prefix}-api", API, pool_id)
     api_key = _api_key(appsync, api_id, stage)
@@ -122,6 +128,7 @@ def bootstrap(endpoint: str, stage: StageConfig | None = None, *, name_prefix: s
         pagination_secret_arn=secret_arn,
         assets_bucket=assets_bucket,
         assets_base_url=f"{endpoint.rstrip('/')}/{assets_bucket}",
+        product_api_secret_arn=product_api_secret_arn,
     )
 
 
@@ -305,6 +312,20 @@ def _pagination_secret(secretsmanager: Any, name: str) -> str:
         Name=name,
         Description="Signs pagination tokens (nextToken) of the local stack",
         SecretString=secrets.token_hex(32),  # 64 characters, like the deployed stack's generated secret
+    )
+    return str(created["ARN"])
+
+
+def _product_api_secret(secretsmanager: Any, name: str) -> str:
+    try:
+        return str(secretsmanager.describe_secret(SecretId=name)["ARN"])
+    except ClientError as exc:
+        if _code(exc) != "ResourceNotFoundException":
+            raise
+    created = secretsmanager.create_secret(
+        Name=name,
+        Description="Product Advertising API credentials of the local stack (the local AWS serves PA-API)",
+        SecretString=json.dumps(LOCAL_PRODUCT_API_CREDENTIALS),
     )
     return str(created["ARN"])
 
