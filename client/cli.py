@@ -126,6 +126,18 @@ def _parser() -> argparse.ArgumentParser:
     identity.add_argument("--api-key", action="store_true", help="anonymously, with the API key")
     identity.add_argument("--iam", action="store_true", help="IAM-signed, as the back-end publishers")
 
+    deployed = commands.add_parser(
+        "outputs",
+        help="write amplify_outputs.json for a deployed stage, from its CloudFormation outputs",
+        description="Reads the outputs of the stack UGC-<stage> (AWS credentials from the usual places) and "
+        "writes the client configuration in the format the local stack writes, so clients switch by file.",
+    )
+    deployed.add_argument("--stage", default="dev", help="the deployed stage (default dev)")
+    deployed.add_argument("--region", help="the stack's region (default: your AWS configuration's)")
+    deployed.add_argument(
+        "--file", default="amplify_outputs.json", help="where to write (default: ./amplify_outputs.json)"
+    )
+
     watch = commands.add_parser(
         "watch",
         help="a live stream-health dashboard of your channel, updated by subscriptions",
@@ -234,6 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return ACCOUNT_COMMANDS[args.command](args)
         if args.command == "watch":
             return _watch(args)
+        if args.command == "outputs":
+            return _outputs(args)
         return _query(args)
     except CognitoRefused as exc:
         return _fail(exc, EXIT_REFUSED)
@@ -248,6 +262,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(exc)
     except KeyboardInterrupt:
         return 130
+
+
+def _outputs(args: argparse.Namespace) -> int:
+    import pathlib
+
+    import boto3
+
+    from client.deployed import outputs_from_stack
+
+    document = outputs_from_stack(args.stage, boto3.client("cloudformation", region_name=args.region))
+    pathlib.Path(args.file).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    print(f"Wrote {args.file} for stage {args.stage}: {document['data']['url']}")
+    return 0
 
 
 def _fail(exc: BaseException, code: int = EXIT_USAGE) -> int:
