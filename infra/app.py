@@ -16,6 +16,7 @@ from aws_cdk import App
 from infra.bundle import BundleError, bundle_functions, deps_enabled
 from infra.config import PROJECT_ROOT, ConfigError, file_context, load_stage_config
 from infra.definitions import FUNCTIONS, stack_name
+from infra.nag import apply_checks
 from infra.stack import UgcStack
 
 BUILD_ROOT = PROJECT_ROOT / "build" / "lambda"
@@ -48,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     # Without the CLI, CDK would synthesise into a temporary folder; the CLI sets CDK_OUTDIR itself.
     outdir = None if os.environ.get("CDK_OUTDIR") else str(PROJECT_ROOT / "cdk.out")
     app = App(context=context, outdir=outdir)
+    # cdk-nag's AWS Solutions rules over every stage: an unsuppressed finding fails the synth.
+    apply_checks(app)
     try:
         stages = list(_stage_names(app)) if args.all else [None]
         for stage in stages:

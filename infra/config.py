@@ -28,6 +28,7 @@ LOG_RETENTION_DAYS = frozenset(
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ARCHITECTURES = ("x86_64", "arm64")
+API_LOG_LEVELS = ("NONE", "ERROR", "ALL")
 # A stage names the stack (UGC-<stage>) and AWS resources, so keep it to what all of them accept.
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 # A DNS name of at least two labels (what an e-mail address ends with), case-insensitive.
@@ -126,6 +127,12 @@ _KEYS: dict[str, _Key] = {
     "clientBaseUrl": _Key("client_base_url", _base_url),
     "enableUserAutoVerify": _Key("enable_user_auto_verify", _bool),
     "signUpAllowedDomains": _Key("sign_up_allowed_domains", _domains),
+    # AppSync's own ranges (0 turns the limit off).
+    "apiQueryDepthLimit": _Key("api_query_depth_limit", _int_in(0, 75)),
+    "apiResolverCountLimit": _Key("api_resolver_count_limit", _int_in(0, 10000)),
+    "apiIntrospection": _Key("api_introspection", _bool),
+    "apiLogLevel": _Key("api_log_level", _one_of(API_LOG_LEVELS)),
+    "apiXray": _Key("api_xray", _bool),
 }
 
 

@@ -211,6 +211,15 @@ class StageConfig:
     enable_user_auto_verify: bool = False
     # E-mail domains allowed to sign up; empty allows any.
     sign_up_allowed_domains: tuple[str, ...] = ()
+    # AppSync limits per query: nesting depth and resolvers run (0: AppSync's default, no limit).
+    api_query_depth_limit: int = 0
+    api_resolver_count_limit: int = 0
+    # Whether the API answers introspection queries (__schema, __type).
+    api_introspection: bool = True
+    # AppSync field-level logging to CloudWatch: ERROR, ALL or NONE (verbose content always excluded).
+    api_log_level: str = "ERROR"
+    # X-Ray tracing of GraphQL requests.
+    api_xray: bool = False
     # The AMAZON_PRODUCT overlay and its PA-API search (core/products.py); off unless a stage opts in.
     enable_amazon_product_stream_action: bool = False
     # PA-API marketplace country ("United Kingdom"); blank means United States.
@@ -231,6 +240,7 @@ def function_settings(
     graphql_url: str = "",
     product_api_secret_arn: str = "",
     product_api_endpoint: str = "",
+    playback_key_secret_arn: str = "",
 ) -> Settings:
     """The settings every function of a deployment gets: CDK and the local stack both call this.
     (The Cognito trigger function gets `user_pool_id=""`: see `Settings.user_pool_id`.)"""
@@ -253,6 +263,7 @@ def function_settings(
         product_api_locale=stage.product_api_locale,
         product_link_region_code=stage.product_link_region_code,
         product_api_endpoint=product_api_endpoint,
+        playback_key_secret_arn=playback_key_secret_arn,
     )
 
 

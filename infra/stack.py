@@ -17,6 +17,7 @@ from infra.constructs.functions import Functions
 from infra.constructs.secrets import Secrets
 from infra.constructs.triggers import Triggers
 from infra.definitions import FUNCTIONS, OUTPUTS, StageConfig, function_env, function_settings
+from infra.nag import suppress
 
 
 class UgcStack(Stack):
@@ -65,6 +66,15 @@ class UgcStack(Stack):
         )
         Triggers(self, "Triggers", user_pool=auth.user_pool, assets_bucket=uploads.bucket, functions=functions.by_name)
         api.add_lambda_resolvers(functions.by_name)
+        # The cdk-nag findings this design accepts, each with its reason (infra.nag).
+        suppress(
+            self,
+            bucket=uploads.bucket,
+            distribution=uploads.distribution,
+            user_pool=auth.user_pool,
+            pagination_secret=secrets.pagination,
+            api=api.api,
+        )
         Tags.of(self).add("project", settings.project_tag)
         Tags.of(self).add("stage", config.stage)
 

@@ -53,6 +53,15 @@ class Api(Construct):
                 default_authorization=self._auth_mode(definition.default_auth),
                 additional_authorization_modes=[self._auth_mode(m) for m in definition.additional_auth],
             ),
+            # None, not 0, when off: 0 is AppSync's default and the template then leaves the key out.
+            query_depth_limit=config.api_query_depth_limit or None,
+            resolver_count_limit=config.api_resolver_count_limit or None,
+            introspection_config=(
+                appsync.IntrospectionConfig.ENABLED
+                if config.api_introspection
+                else appsync.IntrospectionConfig.DISABLED
+            ),
+            xray_enabled=config.api_xray,
         )
         self._log_errors()
 
@@ -77,7 +86,7 @@ class Api(Construct):
             )
 
     def _log_errors(self) -> None:
-        """Resolver errors to CloudWatch, with the stage's retention.
+        """Resolver logs (the stage's `api_log_level`) to CloudWatch, with the stage's retention.
 
         Set on the CfnGraphQLApi rather than through `log_config`, for which CDK adds a custom-resource
         Lambda to set the retention, and a role allowed to write every log group in the account. Here the
@@ -97,8 +106,8 @@ class Api(Construct):
             raise TypeError("GraphqlApi no longer wraps a CfnGraphQLApi")
         cfn_api.log_config = appsync.CfnGraphQLApi.LogConfigProperty(
             cloud_watch_logs_role_arn=role.role_arn,
-            # Errors only, and without headers or tokens ("verbose content").
-            field_log_level="ERROR",
+            # The stage's level (errors by default), and never headers or tokens ("verbose content").
+            field_log_level=self._config.api_log_level,
             exclude_verbose_content=True,
         )
 

@@ -13,12 +13,15 @@ STAGES = ("dev", "prod")
 @pytest.fixture(scope="session")
 def synths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synth]:
     from aws_cdk import App
-    from aws_cdk.assertions import Template
+    from aws_cdk.assertions import Annotations, Template
 
     from infra.app import build
+    from infra.nag import apply_checks
 
     # Both stages in one app, as `python -m infra.app --all` builds them.
     app = App(context=file_context(), outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    # As infra.app.main does: cdk-nag's AWS Solutions rules over every stage.
+    apply_checks(app)
     build_root = tmp_path_factory.mktemp("lambda")
     stacks = {stage: build(app, install_deps=False, build_root=build_root, stage=stage) for stage in STAGES}
     # Templates only once every stack is in: reading one synthesises the app, which then stays frozen.
@@ -26,6 +29,7 @@ def synths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synth]:
         stage: Synth(
             config=load_stage_config({**file_context(), "stage": stage}),
             template=Template.from_stack(stack),
+            annotations=Annotations.from_stack(stack),
             asset_root=build_root,
         )
         for stage, stack in stacks.items()

@@ -31,6 +31,8 @@ class Synth:
     config: StageConfig
     template: Any  # aws_cdk.assertions.Template, imported lazily so collecting tests starts no Node
     asset_root: Path
+    # aws_cdk.assertions.Annotations of the stack (cdk-nag's findings among them); lazily imported, as above.
+    annotations: Any = None
 
     def resources(self, type_name: str) -> dict[str, dict[str, Any]]:
         return self.template.find_resources(type_name)
