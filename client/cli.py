@@ -197,6 +197,13 @@ def _account_commands(commands: Any) -> None:
         description="The local stack sends no e-mail: it keeps each message in an outbox. This shows "
         f"the newest message of USERNAME (or of an e-mail address), else the newest {CODES_FOR_ALL} of everyone.",
     )
+    verify = commands.add_parser(
+        "verify-playback-token",
+        help="check a private channel's playback token against the local IVS's imported playback keys",
+        description="Prints the token's claims, then `valid for channel ARN` (exit 0) or why IVS would "
+        "refuse it (exit 1). Local stack only: IVS's API never returns the public keys.",
+    )
+    verify.add_argument("token", metavar="TOKEN", help="the JWT (createPlaybackToken's token)")
     codes.add_argument("user", nargs="?", metavar="USERNAME", help="a username, or an e-mail address")
     codes.add_argument("-n", "--last", type=int, metavar="N", help="how many messages to show")
     codes.add_argument(
@@ -248,6 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _watch(args)
         if args.command == "outputs":
             return _outputs(args)
+        if args.command == "verify-playback-token":
+            return _verify_playback_token(args)
         return _query(args)
     except CognitoRefused as exc:
         return _fail(exc, EXIT_REFUSED)
@@ -275,6 +284,20 @@ def _outputs(args: argparse.Namespace) -> int:
     pathlib.Path(args.file).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     print(f"Wrote {args.file} for stage {args.stage}: {document['data']['url']}")
     return 0
+
+
+def _verify_playback_token(args: argparse.Namespace) -> int:
+    from client.playback import InvalidPlaybackToken, local_playback_keys, unverified_claims, verify_playback_token
+
+    keys = local_playback_keys(_load_outputs(args))
+    try:
+        _print_json(unverified_claims(args.token))
+        verified = verify_playback_token(args.token, keys)
+    except InvalidPlaybackToken as exc:
+        print(f"invalid: {exc}")
+        return EXIT_REFUSED
+    print(f"valid for channel {verified.channel_arn} (signed with {verified.key_pair_arn})")
+    return EXIT_OK
 
 
 def _fail(exc: BaseException, code: int = EXIT_USAGE) -> int:

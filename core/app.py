@@ -17,6 +17,7 @@ from core.ivs import IvsAdmin
 from core.metrics import Metrics
 from core.moderation import Moderation
 from core.pagination import PageTokens
+from core.playback import PlaybackTokens
 from core.products import ProductSearch
 from core.publisher import Publisher
 from core.sessions import Sessions
@@ -31,6 +32,7 @@ class Core:
         self.clients = clients or Clients(settings.region)
         self._secret: bytes | None = None
         self._products: ProductSearch | None = None
+        self._playback_key: str | None = None
 
     def _pagination_secret(self) -> bytes:
         # Read on first use (not at cold start) and kept for the container's life.
@@ -38,6 +40,16 @@ class Core:
             out = self.clients.secretsmanager.get_secret_value(SecretId=self.settings.pagination_secret_arn)
             self._secret = str(out["SecretString"]).encode()
         return self._secret
+
+    def _playback_private_key(self) -> str:
+        # Like the pagination secret: read on first use, kept for the container's life, so only
+        # createPlaybackToken calls Secrets Manager, and only once per container.
+        if not self.settings.playback_key_secret_arn:
+            raise SettingsError("invalid or missing environment variables: PLAYBACK_KEY_SECRET_ARN")
+        if self._playback_key is None:
+            out = self.clients.secretsmanager.get_secret_value(SecretId=self.settings.playback_key_secret_arn)
+            self._playback_key = str(out["SecretString"])
+        return self._playback_key
 
     # Adapters are built on first use, so a cold start creates only the clients its request needs.
     def ivs(self) -> IvsAdmin:
@@ -82,6 +94,10 @@ class Core:
     @cached_property
     def moderation(self) -> Moderation:
         return Moderation(self.table, self.accounts, self.channels, self.chat)
+
+    @cached_property
+    def playback(self) -> PlaybackTokens:
+        return PlaybackTokens(self.channels, self.moderation, self._playback_private_key)
 
     @cached_property
     def sessions(self) -> Sessions:

@@ -95,6 +95,13 @@ class Settings:
         metadata=_env("PRODUCT_API_ENDPOINT", "Overrides the locale's PA-API host (the local stack's local AWS)"),
     )
 
+    # PEM of the EC P-384 private key whose public half is imported into IVS as a playback key pair;
+    # blank when private channels' playback tokens are not offered (createPlaybackToken then fails).
+    playback_key_secret_arn: str = field(
+        default="",
+        metadata=_env("PLAYBACK_KEY_SECRET_ARN", "Secret holding the PEM private key that signs playback tokens"),
+    )
+
     def __post_init__(self) -> None:
         problems = [
             f.metadata["env"]

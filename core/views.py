@@ -8,6 +8,7 @@ from typing import Any
 from core.actions import Action
 from core.chat import ChatToken
 from core.models import AccountItem, BanItem
+from core.playback import PlaybackToken
 
 
 def channel_json(
@@ -69,6 +70,10 @@ def chat_token_json(token: ChatToken) -> dict[str, Any]:
         "tokenExpirationTime": token.token_expiration_time,
         "capabilities": list(token.capabilities),
     }
+
+
+def playback_token_json(token: PlaybackToken) -> dict[str, Any]:
+    return {"token": token.token, "expiresAt": token.expires_at, "playbackUrl": token.playback_url}
 
 
 def page_json(items: list[dict[str, Any]], next_token: str | None) -> dict[str, Any]:

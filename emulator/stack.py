@@ -57,6 +57,7 @@ def local_settings(resources: LocalResources, graphql_url: str = "") -> Settings
         assets_base_url=resources.assets_base_url,
         graphql_url=graphql_url,
         product_api_secret_arn=resources.product_api_secret_arn,
+        playback_key_secret_arn=resources.playback_key_secret_arn,
         # The same PA-API client, pointed at the local AWS's offline catalogue.
         product_api_endpoint=resources.endpoint,
     )

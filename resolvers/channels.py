@@ -7,8 +7,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler.appsync import Router
 from aws_lambda_powertools.utilities.data_classes.appsync_resolver_event import AppSyncResolverEvent
 
-from core.views import page_json
-from resolvers.context import caller_sub, core
+from core.views import page_json, playback_token_json
+from resolvers.context import caller, caller_sub, core
 from resolvers.viewer import channel_view, channel_views
 
 router = Router()
@@ -54,3 +54,8 @@ def viewer_is_following(event: list[AppSyncResolverEvent]) -> list[bool | None]:
 @router.batch_resolver(type_name="Channel", field_name="viewerIsBanned")
 def viewer_is_banned(event: list[AppSyncResolverEvent]) -> list[bool | None]:
     return _relation(event, "viewerIsBanned", following=False)
+
+
+@router.resolver(type_name="Mutation", field_name="createPlaybackToken")
+def create_playback_token(channelId: str) -> dict[str, Any]:
+    return playback_token_json(core().playback.issue(caller(router.current_event).sub, channelId))

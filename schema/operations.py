@@ -17,6 +17,7 @@ from schema.types import (
     ChannelStateInput,
     ChatToken,
     ImageKind,
+    PlaybackToken,
     PreferencesInput,
     ProductSearchResult,
     SendStreamActionInput,
@@ -112,6 +113,10 @@ class Mutation:
 
     @lambda_field(directives=PUBLIC, description="Anonymous: view; signed in: send; owner: moderate; banned: refused")
     def create_chat_token(self, channel_id: strawberry.ID) -> ChatToken:
+        return resolved_by_lambda()
+
+    @lambda_field(directives=USER, description="Owner or follower of a private channel: a playback token")
+    def create_playback_token(self, channel_id: strawberry.ID) -> PlaybackToken:
         return resolved_by_lambda()
 
     @lambda_field(directives=USER, description="Ban a user from the caller's channel; disconnects them from chat")

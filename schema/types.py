@@ -100,6 +100,13 @@ class ChatToken:
     capabilities: list[ChatCapability]
 
 
+@strawberry.type(directives=USER, description="Lets one viewer start playing a private channel for a few minutes")
+class PlaybackToken:
+    token: str = strawberry.field(description="ES384 JWT for IVS playback authorization")
+    expires_at: AWSDateTime = strawberry.field(description="Start playback before this; ask again afterwards")
+    playback_url: AWSURL = strawberry.field(description="The channel's playback URL with ?token=")
+
+
 @strawberry.type(directives=USER, description="A presigned S3 POST: send `fields` and then the file")
 class UploadUrl:
     url: AWSURL

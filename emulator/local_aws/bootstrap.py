@@ -81,6 +81,10 @@ class LocalResources:
     assets_base_url: str = ""  # public base URL of its objects: `<endpoint>/<bucket>` (path style)
     # JSON {accessKey, secretKey, partnerTag} for PA-API; the local AWS serves PA-API at `endpoint`.
     product_api_secret_arn: str = ""
+    # PEM of the EC P-384 private key that signs playback tokens; its public half is imported into
+    # the local IVS as a playback key pair (`playback_key_pair_arn`).
+    playback_key_secret_arn: str = ""
+    playback_key_pair_arn: str = ""
 
     def function_settings(self, stage: StageConfig | None = None) -> Settings:
         """The settings every Lambda of the local stack gets, built as CDK builds them."""
@@ -94,12 +98,14 @@ class LocalResources:
             assets_base_url=self.assets_base_url,
             product_api_secret_arn=self.product_api_secret_arn,
             product_api_endpoint=self.endpoint,
+            playback_key_secret_arn=self.playback_key_secret_arn,
         )
 
 
 def bootstrap(endpoint: str, stage: StageConfig | None = None, *, name_prefix: str = "ugc-local") -> LocalResources:
     """Create (or find) the table, user pool, app client, pagination secret, AppSync API and key, the
-    assets bucket, and the product API secret."""
+    assets bucket, the product API secret, and the playback key pair (private key in a secret, public
+    key imported into IVS)."""
     stage = stage or StageConfig(stage="local")
     account_id = client(endpoint, "sts").get_caller_identity()["Account"]
     table_name = _table(client(endpoint, "dynamodb"), f"{name_prefix}-table")
@@ -109,6 +115,8 @@ def bootstrap(endpoint: str, stage: StageConfig | None = None, *, name_prefix: s
     secretsmanager = client(endpoint, "secretsmanager")
     secret_arn = _pagination_secret(secretsmanager, f"{name_prefix}/pagination-secret")
     product_api_secret_arn = _product_api_secret(secretsmanager, f"{name_prefix}/product-api")
+    playback_key_secret_arn, private_key_pem = _playback_key_secret(secretsmanager, f"{name_prefix}/playback-key")
+    playback_key_pair_arn = _playback_key_pair(client(endpoint, "ivs"), f"{name_prefix}-playback", private_key_pem)
     appsync = client(endpoint, "appsync")
     api_id = _graphql_api(appsync, f"{name_prefix}-api", API, pool_id)
     api_key = _api_key(appsync, api_id, stage)
@@ -129,6 +137,8 @@ def bootstrap(endpoint: str, stage: StageConfig | None = None, *, name_prefix: s
         assets_bucket=assets_bucket,
         assets_base_url=f"{endpoint.rstrip('/')}/{assets_bucket}",
         product_api_secret_arn=product_api_secret_arn,
+        playback_key_secret_arn=playback_key_secret_arn,
+        playback_key_pair_arn=playback_key_pair_arn,
     )
 
 
@@ -328,6 +338,45 @@ def _product_api_secret(secretsmanager: Any, name: str) -> str:
         SecretString=json.dumps(LOCAL_PRODUCT_API_CREDENTIALS),
     )
     return str(created["ARN"])
+
+
+def _playback_key_secret(secretsmanager: Any, name: str) -> tuple[str, str]:
+    """(ARN, PEM private key) of the secret holding the playback signing key, generated once: a new
+    key on every bootstrap would invalidate the tokens players already hold."""
+    try:
+        found = secretsmanager.get_secret_value(SecretId=name)
+        return str(found["ARN"]), str(found["SecretString"])
+    except ClientError as exc:
+        if _code(exc) != "ResourceNotFoundException":
+            raise
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = (
+        ec.generate_private_key(ec.SECP384R1())
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
+    created = secretsmanager.create_secret(
+        Name=name, Description="EC P-384 private key that signs IVS playback tokens (local stack)", SecretString=pem
+    )
+    return str(created["ARN"]), pem
+
+
+def _playback_key_pair(ivs: Any, name: str, private_key_pem: str) -> str:
+    """Import the public half of the playback key into IVS, or find the key pair imported before."""
+    from cryptography.hazmat.primitives import serialization
+
+    private_key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+    public_pem = (
+        private_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    for pair in _pages(ivs, "list_playback_key_pairs", "keyPairs"):
+        if pair.get("name") == name:
+            return str(pair["arn"])
+    return str(ivs.import_playback_key_pair(publicKeyMaterial=public_pem, name=name)["keyPair"]["arn"])
 
 
 def _graphql_api(appsync: Any, name: str, definition: ApiDefinition, pool_id: str) -> str:

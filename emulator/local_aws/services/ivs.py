@@ -24,6 +24,16 @@ While a channel is live: GetStream and ListStreams show its stream (`health` fol
 events, `viewerCount` what PATCH set), GetStreamSession and ListStreamSessions its session, whose
 `truncatedEvents` are the IVS events put on the local EventBridge bus for that stream (see
 `services.events`), and PutMetadata takes at most 1 KB per call and 5 calls per second per channel.
+Playback key pairs (private channels): ImportPlaybackKeyPair takes a PEM EC P-384 public key, each
+public key once (ConflictException). IVS's quota of 3 key pairs per region is not enforced: every
+local stack bootstrapped into one local AWS (the tests start many) imports its own key. And
+GetPlaybackKeyPair and ListPlaybackKeyPairs answer from that record as IVS does, without the key. IVS
+itself checks playback tokens when a player starts a private channel; nothing plays locally, so
+whoever wants that check (`ugc verify-playback-token`) reads the imported public keys from
+
+    GET    /_local/ivs/playback-keys        → {"keyPairs": [{"arn", "name", "fingerprint",
+                                              "publicKeyMaterial"}...]} every imported key pair
+
 StopStream ends the stream and, as IVS does, sends "Stream End" then "Session Ended" to EventBridge.
 A live channel cannot be deleted (ConflictException). Errors are IVS's: ChannelNotBroadcasting (404)
 for an offline channel, ResourceNotFoundException (404), ValidationException (400),
@@ -34,6 +44,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import json
 import secrets
 import string
@@ -56,6 +67,8 @@ from emulator.local_aws.state import LocalState
 SERVICE = "ivs"
 STREAMS_PATH = "ivs/streams"
 METADATA_PATH = "ivs/metadata"
+PLAYBACK_KEYS_PATH = "ivs/playback-keys"
+PLAYBACK_KEY_CURVE = "secp384r1"  # IVS accepts only P-384 (ES384) playback keys
 STREAM_KEYS_PER_CHANNEL = 1
 DEFAULT_LIST_LIMIT = 1  # ListStreamKeys' documented default for maxResults
 DEFAULT_STREAMS_LIMIT = 100  # ListStreams' and ListStreamSessions' documented default
@@ -96,6 +109,21 @@ class StreamKeyRecord:
 
     def full(self) -> dict[str, Any]:
         return {**self.summary(), "value": self.value}
+
+
+@dataclass(frozen=True)
+class PlaybackKeyPairRecord:
+    arn: str
+    name: str
+    fingerprint: str
+    public_key_pem: str
+    tags: dict[str, str]
+
+    def summary(self) -> dict[str, Any]:
+        return {"arn": self.arn, "name": self.name, "tags": self.tags}
+
+    def full(self) -> dict[str, Any]:
+        return {**self.summary(), "fingerprint": self.fingerprint}
 
 
 @dataclass(frozen=True)
@@ -198,6 +226,8 @@ class IvsStore:
     metadata: dict[str, list[MetadataRecord]] = field(default_factory=dict)
     # channel ARN → monotonic times of the PutMetadata calls accepted in the last second.
     metadata_calls: dict[str, deque[float]] = field(default_factory=dict)
+    # playback key pair ARN → the imported public key.
+    playback_keys: dict[str, PlaybackKeyPairRecord] = field(default_factory=dict)
 
     def keys_of(self, channel_arn: str) -> list[StreamKeyRecord]:
         return [key for key in self.stream_keys.values() if key.channel_arn == channel_arn]
@@ -225,6 +255,10 @@ def install(registry: Registry) -> None:
     registry.add(SERVICE, "ListStreamSessions", list_stream_sessions)
     registry.add(SERVICE, "StopStream", stop_stream)
     registry.add(SERVICE, "PutMetadata", put_metadata)
+    registry.add(SERVICE, "ImportPlaybackKeyPair", import_playback_key_pair)
+    registry.add(SERVICE, "GetPlaybackKeyPair", get_playback_key_pair)
+    registry.add(SERVICE, "ListPlaybackKeyPairs", list_playback_key_pairs)
+    registry.add_local(PLAYBACK_KEYS_PATH, playback_keys, method="GET")
     registry.add_local(STREAMS_PATH, start_broadcast, method="POST")
     registry.add_local(STREAMS_PATH, update_broadcast, method="PATCH")
     registry.add_local(STREAMS_PATH, end_broadcast, method="DELETE")
@@ -298,6 +332,67 @@ def delete_stream_key(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
         key = _find_key(store, request.params["arn"])
         del store.stream_keys[key.arn]
     return AwsResponse.empty(204)
+
+
+# --- playback key pairs (ours) ------------------------------------------------------------------
+def import_playback_key_pair(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
+    pem, fingerprint = _public_key(str(request.params["publicKeyMaterial"]))
+    with ctx.state.store(IvsStore) as store:
+        own = _own_key_pairs(store, request)
+        if any(pair.fingerprint == fingerprint for pair in own):
+            raise _error("ConflictException", "A playback key pair with this public key already exists", 409)
+        pair = PlaybackKeyPairRecord(
+            arn=f"arn:aws:ivs:{request.region}:{request.account_id}:playback-key/{_random(12)}",
+            name=str(request.params.get("name") or ""),
+            fingerprint=fingerprint,
+            public_key_pem=pem,
+            tags=dict(request.params.get("tags") or {}),
+        )
+        store.playback_keys[pair.arn] = pair
+    return AwsResponse.json({"keyPair": pair.full()})
+
+
+def get_playback_key_pair(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
+    with ctx.state.store(IvsStore) as store:
+        pair = store.playback_keys.get(request.params["arn"])
+    if pair is None:
+        raise _not_found(request.params["arn"])
+    return AwsResponse.json({"keyPair": pair.full()})
+
+
+def list_playback_key_pairs(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
+    with ctx.state.store(IvsStore) as store:
+        pairs = [pair.summary() for pair in _own_key_pairs(store, request)]
+    return AwsResponse.json(_page(request, "keyPairs", pairs, DEFAULT_STREAMS_LIMIT))
+
+
+def playback_keys(request: HttpRequest, ctx: HandlerContext) -> AwsResponse:
+    with ctx.state.store(IvsStore) as store:
+        pairs = [{**pair.full(), "publicKeyMaterial": pair.public_key_pem} for pair in store.playback_keys.values()]
+    return AwsResponse.json({"keyPairs": pairs})
+
+
+def _own_key_pairs(store: IvsStore, request: AwsRequest) -> list[PlaybackKeyPairRecord]:
+    own = f"arn:aws:ivs:{request.region}:{request.account_id}:playback-key/"
+    return [pair for arn, pair in store.playback_keys.items() if arn.startswith(own)]
+
+
+def _public_key(material: str) -> tuple[str, str]:
+    """The PEM, normalised, and IVS-style fingerprint (colon-separated MD5 of the DER public key) of
+    imported key material; refused as IVS refuses it unless it is a PEM EC P-384 public key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    try:
+        key = serialization.load_pem_public_key(material.encode())
+    except ValueError:
+        raise _error("ValidationException", "publicKeyMaterial is not a PEM public key", 400) from None
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != PLAYBACK_KEY_CURVE:
+        raise _error("ValidationException", "publicKeyMaterial must be an EC P-384 (secp384r1) public key", 400)
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    digest = hashlib.md5(der, usedforsecurity=False).hexdigest()
+    return pem, ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
 # --- streams and sessions (ours) ----------------------------------------------------------------
