@@ -14,6 +14,7 @@ import base64
 import binascii
 import json
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -75,7 +76,7 @@ def _decode_json_object(encoded: str) -> dict[str, Any]:
     return value
 
 
-class _Connection:
+class _Connection(ABC):
     """What both protocols share: the outgoing queue, keep-alives, auth and subscription bookkeeping."""
 
     subprotocol = ""
@@ -169,11 +170,12 @@ class _Connection:
                 await asyncio.wait({writer}, timeout=5)
             writer.cancel()
 
-    async def on_open(self) -> None:
+    async def on_open(self) -> None:  # noqa: B027 - an optional hook; most protocols need none
         """Runs once the socket is accepted, before any frame is read."""
 
+    @abstractmethod
     async def on_frame(self, text: str) -> None:
-        raise NotImplementedError
+        """Handle one text frame of this protocol."""
 
     # --- auth and requests -------------------------------------------------------------------------
     async def authenticate(self, headers: Mapping[str, str], path: str, body: str) -> AuthContext:
