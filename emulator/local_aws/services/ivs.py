@@ -42,18 +42,15 @@ ThrottlingException (429).
 
 from __future__ import annotations
 
-import base64
 import copy
 import hashlib
 import json
-import secrets
-import string
 import time
 import uuid
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from moto.ivs.exceptions import ResourceNotFoundException as MotoResourceNotFound
@@ -62,6 +59,11 @@ from moto.ivs.models import ivs_backends
 from emulator.local_aws import eventbus, ivs_events
 from emulator.local_aws.messages import AwsRequest, AwsResponse, HttpRequest, ServiceError
 from emulator.local_aws.registry import LOCAL_PREFIX, HandlerContext, Registry
+from emulator.local_aws.services.common import InvalidPageToken, page_offset
+from emulator.local_aws.services.common import iso as _iso
+from emulator.local_aws.services.common import now as _now
+from emulator.local_aws.services.common import page_token as _token
+from emulator.local_aws.services.common import random_id as _random
 from emulator.local_aws.state import LocalState
 
 SERVICE = "ivs"
@@ -93,7 +95,6 @@ DEFAULT_INGEST: dict[str, dict[str, Any]] = {
     "audio": {"codec": "mp4a.40.2", "targetBitrate": 160000, "sampleRate": 48000, "channels": 2},
 }
 
-_ALPHANUMERIC = string.ascii_letters + string.digits
 _ONE_SECOND = 1.0
 
 
@@ -696,29 +697,8 @@ def _find_key(store: IvsStore, arn: str) -> StreamKeyRecord:
     return key
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _random(length: int) -> str:
-    return "".join(secrets.choice(_ALPHANUMERIC) for _ in range(length))
-
-
-def _token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
-
-
 def _offset(token: str | None) -> int:
-    if not token:
-        return 0
     try:
-        kind, _, value = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        if kind == "offset" and value.isdigit():
-            return int(value)
-    except ValueError:
-        pass
-    raise _error("ValidationException", "The nextToken is not valid", 400)
+        return page_offset(token)
+    except InvalidPageToken as exc:
+        raise _error("ValidationException", "The nextToken is not valid", 400) from exc

@@ -15,15 +15,18 @@ configurations are not implemented: a call to them answers 501.
 
 from __future__ import annotations
 
-import base64
 import secrets
-import string
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from emulator.local_aws.messages import AwsRequest, AwsResponse, HttpRequest, ServiceError
 from emulator.local_aws.registry import HandlerContext, Registry
+from emulator.local_aws.services.common import InvalidPageToken, page_offset
+from emulator.local_aws.services.common import iso as _iso
+from emulator.local_aws.services.common import now as _now
+from emulator.local_aws.services.common import page_token as _token
+from emulator.local_aws.services.common import random_id as _random
 
 SERVICE = "ivschat"
 ROOMS_PATH = "ivschat/rooms"
@@ -35,8 +38,6 @@ TOKEN_LIFETIME = timedelta(minutes=1)
 MAX_ATTRIBUTES_BYTES = 1024
 DEFAULT_LIST_LIMIT = 50
 CAPABILITIES = frozenset({"SEND_MESSAGE", "DELETE_MESSAGE", "DISCONNECT_USER"})
-
-_ALPHANUMERIC = string.ascii_letters + string.digits
 
 
 @dataclass(frozen=True)
@@ -361,29 +362,10 @@ def _review_handler(raw: Any) -> dict[str, Any] | None:
     return {"uri": raw["uri"], "fallbackResult": raw.get("fallbackResult") or "ALLOW"}
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _random(length: int) -> str:
-    return "".join(secrets.choice(_ALPHANUMERIC) for _ in range(length))
-
-
-def _token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
-
-
 def _offset(token: str | None) -> int:
-    if not token:
-        return 0
     try:
-        kind, _, value = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        if kind == "offset" and value.isdigit():
-            return int(value)
-    except ValueError:
-        pass
-    raise ServiceError("ValidationException", "The nextToken is not valid", 400, fields={"reason": "OTHER"})
+        return page_offset(token)
+    except InvalidPageToken as exc:
+        raise ServiceError(
+            "ValidationException", "The nextToken is not valid", 400, fields={"reason": "OTHER"}
+        ) from exc
