@@ -100,10 +100,9 @@ class CognitoAccounts:
     def cognito(self) -> CognitoIdentityProviderClient:
         if self._cognito is not None:
             return self._cognito
-        from client.aws import aws_client
+        from client.aws import cognito_client
 
-        client: CognitoIdentityProviderClient = aws_client(self.outputs, "cognito-idp")
-        return client
+        return cognito_client(self.outputs)
 
     def sign_up(self, username: str, email: str, password: str) -> SignUpResult:
         """Create an unconfirmed user (confirmed at once when the pool auto-verifies)."""

@@ -194,10 +194,9 @@ class CognitoAuth:
         # Created on first use: reading the cache must not pay for importing boto3.
         if self._cognito is not None:
             return self._cognito
-        from client.aws import aws_client
+        from client.aws import cognito_client
 
-        client: CognitoIdentityProviderClient = aws_client(self.outputs, "cognito-idp")
-        return client
+        return cognito_client(self.outputs)
 
     def sign_in(self, username: str, password: str) -> CachedSession:
         """USER_PASSWORD_AUTH sign-in; the new session is cached and becomes the default user."""

@@ -15,6 +15,7 @@ from client.errors import ConfigError
 
 if TYPE_CHECKING:
     from botocore.credentials import Credentials
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
     from client.outputs import AmplifyOutputs
 
@@ -53,3 +54,9 @@ def aws_credentials(outputs: AmplifyOutputs) -> Credentials:
             "AWS_SECRET_ACCESS_KEY; the local stack provides custom.ugc.aws_credentials)"
         )
     return credentials
+
+
+def cognito_client(outputs: AmplifyOutputs) -> CognitoIdentityProviderClient:
+    """The user pool's Cognito client for the stack the outputs describe (local endpoint or AWS)."""
+    client: CognitoIdentityProviderClient = aws_client(outputs, "cognito-idp")
+    return client
