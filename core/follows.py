@@ -151,12 +151,10 @@ class Follows:
         return Page(items, self._tokens.encode(scope, last), banned_by)
 
     def is_following(self, follower_sub: str, channel_ids: list[str]) -> dict[str, bool]:
-        """Which of these channels the follower follows: one BatchGetItem for up to 100 channels."""
+        """Which of these channels the follower follows: one BatchGetItem per 100 channels."""
         unique = list(dict.fromkeys(channel_ids))
-        found: set[str] = set()
-        for i in range(0, len(unique), 100):
-            keys = [{"PK": {"S": t.user_pk(follower_sub)}, "SK": {"S": t.follow_sk(c)}} for c in unique[i : i + 100]]
-            found.update(item["SK"]["S"].removeprefix(t.FOLLOW_PREFIX) for item in self._table.batch_get(keys))
+        keys = [{"PK": {"S": t.user_pk(follower_sub)}, "SK": {"S": t.follow_sk(c)}} for c in unique]
+        found = {item["SK"]["S"].removeprefix(t.FOLLOW_PREFIX) for item in self._table.batch_get(keys)}
         return {c: c in found for c in unique}
 
     def remove_all_of(self, follower_sub: str) -> None:

@@ -117,8 +117,8 @@ class Moderation:
     def relations(
         self, viewer_sub: str, channels: list[tuple[str, str]], *, following: bool, banned: bool
     ) -> dict[str, ViewerRelation]:
-        """Follow and ban state of one viewer for many (channel id, owner sub) pairs in one
-        BatchGetItem (at most 50 channels: 100 keys)."""
+        """Follow and ban state of one viewer for many (channel id, owner sub) pairs: one BatchGetItem
+        per 50 channels (100 keys)."""
         keys = []
         for channel_id, owner_sub in channels:
             if following:

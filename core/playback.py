@@ -7,8 +7,12 @@ secret (`PLAYBACK_KEY_SECRET_ARN`), read on first use and kept for the container
 
 Claims follow the IVS user guide ("Private Channels: Generate and Sign Playback Tokens"):
 `aws:channel-arn`, `aws:access-control-allow-origin`, `exp`, optionally `aws:viewer-id` (what
-RevokeViewerSession names). `cryptography` is imported inside the signing call only: other operations
-of the same Lambda never pay its import cost at cold start (tests/test_bundle_imports.py).
+RevokeViewerSession names). `cryptography` is imported inside the calls that use it only: other
+operations of the same Lambda never pay its import cost at cold start (tests/test_bundle_imports.py).
+
+The key itself is made by `ensure_signing_key`, which the deployed stack runs at deploy time (a
+custom resource, triggers/playback_key.py) and the local stack at bootstrap: generated inside the
+secret it lives in, so the private key never passes through a template, a parameter or a laptop.
 """
 
 from __future__ import annotations
@@ -46,6 +50,68 @@ class PlaybackToken:
     playback_url: str  # the channel's playback URL with ?token=
 
 
+# The deploy-time custom resource's interface (triggers/playback_key.py, infra PrivateChannels): the
+# secret it fills, and the attribute that returns the public key.
+KEY_SECRET_PROPERTY = "SecretId"
+PUBLIC_KEY_ATTRIBUTE = "PublicKeyPem"
+
+
+class PlaybackKeyError(ValueError):
+    """The playback key secret holds a private key IVS cannot use."""
+
+
+def generate_private_key_pem() -> str:
+    """A new EC P-384 private key (the only curve IVS accepts for playback keys), PKCS#8 PEM."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP384R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def _load_private_key(private_key_pem: str) -> Any:
+    """The P-384 private key of a PEM. ValueError when the text is no PEM private key at all;
+    PlaybackKeyError when it is one, but not the kind IVS accepts."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp384r1":
+        # IVS accepts only P-384 playback keys: a token signed otherwise would never play.
+        raise PlaybackKeyError("the playback private key is not an EC P-384 key")
+    return key
+
+
+def public_key_pem(private_key_pem: str) -> str:
+    """The SubjectPublicKeyInfo PEM of a private key: what ImportPlaybackKeyPair (and
+    AWS::IVS::PlaybackKeyPair's PublicKeyMaterial) takes."""
+    from cryptography.hazmat.primitives import serialization
+
+    public = _load_private_key(private_key_pem).public_key()
+    return str(public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode())
+
+
+def ensure_signing_key(secretsmanager: Any, secret_id: str) -> str:
+    """The public PEM of the signing key the secret holds, after generating and storing one if the secret
+    holds no PEM private key yet (a new secret's random placeholder).
+
+    Idempotent, so a retried or repeated deploy keeps the key and the tokens players hold stay valid. A
+    secret holding some other kind of key is refused rather than overwritten: it was put there on purpose.
+    """
+    current = str(secretsmanager.get_secret_value(SecretId=secret_id)["SecretString"])
+    try:
+        return public_key_pem(current)
+    except PlaybackKeyError:
+        raise
+    except ValueError:
+        pass  # no PEM key at all: the placeholder a new secret starts with
+    private_pem = generate_private_key_pem()
+    secretsmanager.put_secret_value(SecretId=secret_id, SecretString=private_pem)
+    return public_key_pem(private_pem)
+
+
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -58,14 +124,11 @@ def sign_playback_token(
     private_key_pem: str, channel_arn: str, expires: int, *, viewer_id: str | None = None, origin: str = "*"
 ) -> str:
     """A compact ES384 JWS with the IVS playback claims, expiring at epoch second `expires`."""
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp384r1":
-        # IVS accepts only P-384 playback keys: a token signed otherwise would never play.
-        raise ValueError("the playback private key is not an EC P-384 key")
+    key = _load_private_key(private_key_pem)
     claims: dict[str, Any] = {CHANNEL_ARN_CLAIM: channel_arn, ORIGIN_CLAIM: origin, "exp": expires}
     if viewer_id:
         claims[VIEWER_ID_CLAIM] = viewer_id[:_MAX_VIEWER_ID]

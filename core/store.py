@@ -10,6 +10,9 @@ from botocore.exceptions import ClientError
 
 from core.errors import Conflict
 
+# Keys per BatchGetItem request (DynamoDB's limit).
+BATCH_GET_LIMIT = 100
+
 
 def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
@@ -50,11 +53,15 @@ class Table:
                 return
 
     def batch_get(self, keys: list[dict[str, Any]], attempts: int = 5) -> list[dict[str, Any]]:
-        """BatchGetItem for up to 100 keys, retrying unprocessed keys (throttling) with backoff."""
-        if not keys:
-            return []
-        if len(keys) > 100:
-            raise ValueError("BatchGetItem takes at most 100 keys")
+        """BatchGetItem for any number of keys: one request per 100 (DynamoDB's limit per call; batch
+        resolvers get up to a stage's maxBatchSize of fields at once), retrying unprocessed keys
+        (throttling) with backoff."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            found.extend(self._batch_get_page(keys[start : start + BATCH_GET_LIMIT], attempts))
+        return found
+
+    def _batch_get_page(self, keys: list[dict[str, Any]], attempts: int) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         pending: dict[str, Any] = {self.name: {"Keys": keys}}
         for attempt in range(attempts):

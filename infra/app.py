@@ -15,7 +15,7 @@ from aws_cdk import App
 
 from infra.bundle import BundleError, bundle_functions, deps_enabled
 from infra.config import PROJECT_ROOT, ConfigError, file_context, load_stage_config
-from infra.definitions import FUNCTIONS, stack_name
+from infra.definitions import DEPLOY_FUNCTIONS, FUNCTIONS, stack_name
 from infra.nag import apply_checks
 from infra.stack import UgcStack
 
@@ -77,7 +77,7 @@ def build(app: App, *, install_deps: bool, build_root: Path = BUILD_ROOT, stage:
         {"stage": stage or app.node.try_get_context("stage"), "stages": app.node.try_get_context("stages")}
     )
     assets = bundle_functions(
-        list(FUNCTIONS),
+        [*FUNCTIONS, *DEPLOY_FUNCTIONS],
         architecture=config.lambda_architecture,
         source_root=PROJECT_ROOT,
         out_root=build_root,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from core.products import LOCALES
 from core.settings import ChannelType
 from infra.definitions import StageConfig
 
@@ -33,6 +34,9 @@ API_LOG_LEVELS = ("NONE", "ERROR", "ALL")
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 # A DNS name of at least two labels (what an e-mail address ends with), case-insensitive.
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
+
+
+_REGION_CODE = re.compile(r"^[A-Za-z0-9]{0,8}$")
 
 
 class ConfigError(ValueError):
@@ -102,6 +106,27 @@ def _domains(value: object) -> object:
     return tuple(d.lower() for d in value)
 
 
+def _product_locale(value: object) -> object:
+    """A PA-API marketplace by country name, written as core.products spells it; blank is United States.
+    Upstream fell back to the US for a misspelt name; a deployment should say so instead."""
+    if not isinstance(value, str):
+        raise ValueError("expected a country name")
+    if not value.strip():
+        return ""
+    by_lower = {name.lower(): name for name in LOCALES}
+    found = by_lower.get(value.strip().lower())
+    if found is None:
+        raise ValueError(f"expected blank (United States) or one of {', '.join(sorted(LOCALES))}")
+    return found
+
+
+def _link_region_code(value: object) -> object:
+    # The suffix of an Associates tracking id ("20" in "mytag-20"): it goes into every product link's tag.
+    if not isinstance(value, str) or not _REGION_CODE.fullmatch(value):
+        raise ValueError('expected blank or a short code of letters and digits, e.g. "20"')
+    return value
+
+
 def _optional(parse: Callable[[object], object]) -> Callable[[object], object]:
     return lambda value: None if value is None else parse(value)
 
@@ -133,6 +158,13 @@ _KEYS: dict[str, _Key] = {
     "apiIntrospection": _Key("api_introspection", _bool),
     "apiLogLevel": _Key("api_log_level", _one_of(API_LOG_LEVELS)),
     "apiXray": _Key("api_xray", _bool),
+    # AppSync accepts 1-2000 (BatchGetItem reads are chunked to DynamoDB's 100 keys, so any size works).
+    "apiMaxBatchSize": _Key("api_max_batch_size", _optional(_int_in(1, 2000))),
+    # WAF's own range for a rate-based rule.
+    "wafRateLimit": _Key("waf_rate_limit", _optional(_int_in(100, 2_000_000_000))),
+    "enableAmazonProductStreamAction": _Key("enable_amazon_product_stream_action", _bool),
+    "productApiLocale": _Key("product_api_locale", _product_locale),
+    "productLinkRegionCode": _Key("product_link_region_code", _link_region_code),
 }
 
 

@@ -27,6 +27,10 @@ Access = Literal[
     "publish",
     # Read IVS health metrics (cloudwatch:GetMetricData).
     "metrics",
+    # Read the private key that signs playback tokens of private channels.
+    "playback_key",
+    # Read the Product Advertising API credentials (granted only where a stage turns product search on).
+    "product_api",
 ]
 Architecture = Literal["x86_64", "arm64"]
 
@@ -99,7 +103,16 @@ FUNCTIONS: dict[str, FunctionDefinition] = {
         name="api",
         handler="resolvers.app.handler",
         description="GraphQL API resolvers (AppSync Direct Lambda)",
-        access=("table", "pagination_secret", "ivs_channels", "ivs_chat", "cognito_admin", "assets_bucket"),
+        access=(
+            "table",
+            "pagination_secret",
+            "ivs_channels",
+            "ivs_chat",
+            "cognito_admin",
+            "assets_bucket",
+            "playback_key",
+            "product_api",
+        ),
     ),
     "cognito": FunctionDefinition(
         name="cognito",
@@ -137,6 +150,26 @@ FUNCTIONS: dict[str, FunctionDefinition] = {
         access=("table", "cognito_admin"),
     ),
 }
+
+
+@dataclass(frozen=True)
+class DeployFunction:
+    """A Lambda CloudFormation runs at deploy time (a custom resource's handler): no settings, no API role,
+    and nothing the local stack runs as a worker (the local bootstrap calls the same core code)."""
+
+    name: str
+    handler: str
+    description: str
+    timeout_seconds: int = 60
+
+
+# Generates the playback signing key in its secret and hands the stack the public half (private channels).
+PLAYBACK_KEY_FUNCTION = DeployFunction(
+    name="playbackKey",
+    handler="triggers.playback_key.handler",
+    description="Deploy time: generates the playback signing key in its secret, returns the public key",
+)
+DEPLOY_FUNCTIONS: dict[str, DeployFunction] = {PLAYBACK_KEY_FUNCTION.name: PLAYBACK_KEY_FUNCTION}
 
 # Cognito user pool trigger → the function that handles it (CDK wiring and the local Cognito).
 COGNITO_TRIGGERS: dict[str, str] = {
@@ -220,6 +253,10 @@ class StageConfig:
     api_log_level: str = "ERROR"
     # X-Ray tracing of GraphQL requests.
     api_xray: bool = False
+    # maxBatchSize of every batch resolver (BatchInvoke); None keeps each field's own (schema.lambda_fields).
+    api_max_batch_size: int | None = None
+    # Requests per client IP per 5 minutes before a WAF web ACL on the API blocks it; None: no web ACL.
+    waf_rate_limit: int | None = None
     # The AMAZON_PRODUCT overlay and its PA-API search (core/products.py); off unless a stage opts in.
     enable_amazon_product_stream_action: bool = False
     # PA-API marketplace country ("United Kingdom"); blank means United States.
@@ -280,6 +317,9 @@ class StackOutputKeys:
     stage: str = "Stage"
     assets_bucket: str = "AssetsBucket"
     assets_base_url: str = "AssetsBaseUrl"
+    playback_key_pair_arn: str = "PlaybackKeyPairArn"
+    # Only when the stage turns product search on.
+    product_api_secret_arn: str = "ProductApiSecretArn"
 
 
 OUTPUTS = StackOutputKeys()

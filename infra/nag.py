@@ -8,6 +8,8 @@ suppressed here is an error annotation, and fails synthesis.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Aspects, Stack
 from aws_cdk import aws_appsync as appsync
 from aws_cdk import aws_cloudfront as cloudfront
@@ -86,7 +88,8 @@ def suppress(
     bucket: s3.IBucket,
     distribution: cloudfront.IDistribution,
     user_pool: cognito.IUserPool,
-    pagination_secret: secretsmanager.ISecret,
+    secrets: Sequence[secretsmanager.ISecret],
+    playback_key_provider: IConstruct,
     api: appsync.IGraphqlApi,
 ) -> None:
     """Record the accepted findings on `stack` and its resources."""
@@ -138,14 +141,28 @@ def suppress(
         ],
         apply_to_children=True,
     )
+    for secret in secrets:
+        NagSuppressions.add_resource_suppressions(
+            secret,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-SMG4",
+                    reason="No rotation Lambda fits these secrets: the pagination key signs 24-hour page tokens, the "
+                    "playback key's public half is imported into IVS (a new key is a new key pair), and the "
+                    "product API keys are issued by Amazon Associates, not by AWS.",
+                )
+            ],
+            apply_to_children=True,
+        )
     NagSuppressions.add_resource_suppressions(
-        pagination_secret,
+        playback_key_provider,
         [
             NagPackSuppression(
-                id="AwsSolutions-SMG4",
-                reason="The key signs short-lived pagination tokens; rotating it only invalidates outstanding "
-                "tokens, so it is rotated by hand (redeploy) rather than on a schedule.",
-            )
+                id="AwsSolutions-IAM5",
+                reason="CDK's custom-resource Provider framework may invoke the key function's versions and "
+                "aliases (<function-arn>:*); it names that one function only.",
+                applies_to=[_resource(r"<PrivateChannels[A-Za-z0-9]+\.Arn>:\*")],
+            ),
         ],
         apply_to_children=True,
     )

@@ -14,9 +14,17 @@ from infra.constructs.assets import Assets
 from infra.constructs.auth import Auth
 from infra.constructs.data import Data
 from infra.constructs.functions import Functions
+from infra.constructs.private_channels import PrivateChannels
 from infra.constructs.secrets import Secrets
 from infra.constructs.triggers import Triggers
-from infra.definitions import FUNCTIONS, OUTPUTS, StageConfig, function_env, function_settings
+from infra.definitions import (
+    FUNCTIONS,
+    OUTPUTS,
+    PLAYBACK_KEY_FUNCTION,
+    StageConfig,
+    function_env,
+    function_settings,
+)
 from infra.nag import suppress
 
 
@@ -34,7 +42,14 @@ class UgcStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         auth = Auth(self, "Auth", retain=config.retain_data)
         data = Data(self, "Data", retain=config.retain_data)
-        secrets = Secrets(self, "Secrets")
+        secrets = Secrets(self, "Secrets", config=config)
+        private_channels = PrivateChannels(
+            self,
+            "PrivateChannels",
+            config=config,
+            asset=assets[PLAYBACK_KEY_FUNCTION.name],
+            secret=secrets.playback_key,
+        )
         uploads = Assets(self, "Assets", config=config)
         # The API before the functions: publishers get its URL and grants on its mutations. Its resolvers
         # come after (add_lambda_resolvers), once the function they invoke exists.
@@ -48,6 +63,8 @@ class UgcStack(Stack):
             assets_bucket=uploads.bucket.bucket_name,
             assets_base_url=uploads.base_url,
             graphql_url=api.api.graphql_url,
+            playback_key_secret_arn=secrets.playback_key.secret_arn,
+            product_api_secret_arn=secrets.product_api.secret_arn if secrets.product_api else "",
         )
         functions = Functions(
             self,
@@ -59,6 +76,8 @@ class UgcStack(Stack):
             environments={name: function_env(definition, settings) for name, definition in FUNCTIONS.items()},
             table=data.table,
             pagination_secret=secrets.pagination,
+            playback_key_secret=secrets.playback_key,
+            product_api_secret=secrets.product_api,
             user_pool=auth.user_pool,
             assets_bucket=uploads.bucket,
             graphql_api=api.api,
@@ -72,7 +91,8 @@ class UgcStack(Stack):
             bucket=uploads.bucket,
             distribution=uploads.distribution,
             user_pool=auth.user_pool,
-            pagination_secret=secrets.pagination,
+            secrets=[s for s in (secrets.pagination, secrets.playback_key, secrets.product_api) if s],
+            playback_key_provider=private_channels,
             api=api.api,
         )
         Tags.of(self).add("project", settings.project_tag)
@@ -87,7 +107,11 @@ class UgcStack(Stack):
             OUTPUTS.stage: config.stage,
             OUTPUTS.assets_bucket: uploads.bucket.bucket_name,
             OUTPUTS.assets_base_url: uploads.base_url,
+            OUTPUTS.playback_key_pair_arn: private_channels.key_pair.attr_arn,
         }
+        if secrets.product_api is not None:
+            # Where the operator puts the Associates credentials (README: product search).
+            outputs[OUTPUTS.product_api_secret_arn] = secrets.product_api.secret_arn
         if api.api.api_key is not None:
             # Not a secret: it only lets anonymous clients read public fields, and every client ships it.
             outputs[OUTPUTS.api_key] = api.api.api_key

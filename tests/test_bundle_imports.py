@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from infra.definitions import FUNCTIONS
+from infra.definitions import DEPLOY_FUNCTIONS, FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = ("strawberry", "moto", "gql", "uvicorn", "starlette", "aws_cdk", "jsii", "graphql", "emulator", "client")
 
 
-@pytest.mark.parametrize("handler", sorted(d.handler for d in FUNCTIONS.values()))
+@pytest.mark.parametrize("handler", sorted(d.handler for d in [*FUNCTIONS.values(), *DEPLOY_FUNCTIONS.values()]))
 def test_importing_a_handler_pulls_in_no_local_or_tooling_library(handler: str) -> None:
     module = handler.rpartition(".")[0]
     code = f"import sys, json, {module}; print(json.dumps(sorted(sys.modules)))"

@@ -25,6 +25,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from core.playback import ensure_signing_key
 from core.settings import Settings
 from core.table import TABLE
 from emulator.local_aws import LOCAL_PRODUCT_API_CREDENTIALS, LOCAL_REGION
@@ -115,8 +116,8 @@ def bootstrap(endpoint: str, stage: StageConfig | None = None, *, name_prefix: s
     secretsmanager = client(endpoint, "secretsmanager")
     secret_arn = _pagination_secret(secretsmanager, f"{name_prefix}/pagination-secret")
     product_api_secret_arn = _product_api_secret(secretsmanager, f"{name_prefix}/product-api")
-    playback_key_secret_arn, private_key_pem = _playback_key_secret(secretsmanager, f"{name_prefix}/playback-key")
-    playback_key_pair_arn = _playback_key_pair(client(endpoint, "ivs"), f"{name_prefix}-playback", private_key_pem)
+    playback_key_secret_arn, public_key_pem = _playback_key_secret(secretsmanager, f"{name_prefix}/playback-key")
+    playback_key_pair_arn = _playback_key_pair(client(endpoint, "ivs"), f"{name_prefix}-playback", public_key_pem)
     appsync = client(endpoint, "appsync")
     api_id = _graphql_api(appsync, f"{name_prefix}-api", API, pool_id)
     api_key = _api_key(appsync, api_id, stage)
@@ -341,38 +342,27 @@ def _product_api_secret(secretsmanager: Any, name: str) -> str:
 
 
 def _playback_key_secret(secretsmanager: Any, name: str) -> tuple[str, str]:
-    """(ARN, PEM private key) of the secret holding the playback signing key, generated once: a new
-    key on every bootstrap would invalidate the tokens players already hold."""
+    """(ARN, public PEM) of the secret holding the playback signing key. The key is made by the code the
+    deployed stack runs at deploy time (core.playback.ensure_signing_key), once: a new key on every
+    bootstrap would invalidate the tokens players already hold."""
     try:
-        found = secretsmanager.get_secret_value(SecretId=name)
-        return str(found["ARN"]), str(found["SecretString"])
+        arn = str(secretsmanager.describe_secret(SecretId=name)["ARN"])
     except ClientError as exc:
         if _code(exc) != "ResourceNotFoundException":
             raise
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    pem = (
-        ec.generate_private_key(ec.SECP384R1())
-        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-        .decode()
-    )
-    created = secretsmanager.create_secret(
-        Name=name, Description="EC P-384 private key that signs IVS playback tokens (local stack)", SecretString=pem
-    )
-    return str(created["ARN"]), pem
+        arn = str(
+            secretsmanager.create_secret(
+                Name=name,
+                Description="EC P-384 private key that signs IVS playback tokens (local stack)",
+                # A placeholder, as CDK's generated value is: ensure_signing_key replaces it with the key.
+                SecretString=secrets.token_hex(16),
+            )["ARN"]
+        )
+    return arn, ensure_signing_key(secretsmanager, arn)
 
 
-def _playback_key_pair(ivs: Any, name: str, private_key_pem: str) -> str:
+def _playback_key_pair(ivs: Any, name: str, public_pem: str) -> str:
     """Import the public half of the playback key into IVS, or find the key pair imported before."""
-    from cryptography.hazmat.primitives import serialization
-
-    private_key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
-    public_pem = (
-        private_key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
     for pair in _pages(ivs, "list_playback_key_pairs", "keyPairs"):
         if pair.get("name") == name:
             return str(pair["arn"])

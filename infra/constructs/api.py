@@ -18,6 +18,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from infra.constructs.stage import log_retention, removal_policy
@@ -64,6 +65,9 @@ class Api(Construct):
             xray_enabled=config.api_xray,
         )
         self._log_errors()
+        self.web_acl: wafv2.CfnWebACL | None = None
+        if config.waf_rate_limit is not None:
+            self._rate_limit(config.waf_rate_limit)
 
     def add_lambda_resolvers(
         self, functions: Mapping[str, lambda_.IFunction], fields: Sequence[LambdaField] | None = None
@@ -82,8 +86,48 @@ class Api(Construct):
                 f"{field.type_name}{field.field_name[:1].upper()}{field.field_name[1:]}Resolver",
                 type_name=field.type_name,
                 field_name=field.field_name,
-                max_batch_size=field.max_batch_size or None,
+                max_batch_size=self._batch_size(field),
             )
+
+    def _batch_size(self, field: LambdaField) -> int | None:
+        """A batch field's maxBatchSize: the stage's, when it sets one, else the field's own. None for a
+        field resolved one at a time (the stage option never turns batching on)."""
+        if not field.max_batch_size:
+            return None
+        return self._config.api_max_batch_size or field.max_batch_size
+
+    def _rate_limit(self, limit: int) -> None:
+        """A regional WAF web ACL on the API: requests from one IP beyond `limit` in 5 minutes are blocked
+        (AppSync answers 403) until the rate falls back under it."""
+        visibility = wafv2.CfnWebACL.VisibilityConfigProperty(
+            cloud_watch_metrics_enabled=True, metric_name=f"ugc-{self._config.stage}-api", sampled_requests_enabled=True
+        )
+        acl = wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=visibility,
+            rules=[
+                wafv2.CfnWebACL.RuleProperty(
+                    name="RatePerIp",
+                    priority=0,
+                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                            limit=limit, aggregate_key_type="IP"
+                        )
+                    ),
+                    visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
+                        cloud_watch_metrics_enabled=True,
+                        metric_name=f"ugc-{self._config.stage}-api-rate",
+                        sampled_requests_enabled=True,
+                    ),
+                )
+            ],
+        )
+        self.web_acl = acl
+        wafv2.CfnWebACLAssociation(self, "WebAclAssociation", resource_arn=self.api.arn, web_acl_arn=acl.attr_arn)
 
     def _log_errors(self) -> None:
         """Resolver logs (the stage's `api_log_level`) to CloudWatch, with the stage's retention.

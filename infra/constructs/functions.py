@@ -27,7 +27,7 @@ from infra.definitions import FUNCTIONS, Access, FunctionDefinition, StageConfig
 # Named from the bundle's version so the runtime and the wheels pip picked can never disagree.
 RUNTIME = lambda_.Runtime(f"python{PYTHON_VERSION}", lambda_.RuntimeFamily.PYTHON)
 
-_ARCHITECTURES = {"x86_64": lambda_.Architecture.X86_64, "arm64": lambda_.Architecture.ARM_64}
+ARCHITECTURES = {"x86_64": lambda_.Architecture.X86_64, "arm64": lambda_.Architecture.ARM_64}
 
 # IVS generates channel and stream-key ARNs at creation, so grants name every channel and stream key
 # of this account and region. Creating and listing channels is granted on "*": ListChannels takes no
@@ -108,16 +108,22 @@ class Functions(Construct):
         environments: Mapping[str, Mapping[str, str]],
         table: dynamodb.ITable,
         pagination_secret: secretsmanager.ISecret,
+        playback_key_secret: secretsmanager.ISecret,
+        product_api_secret: secretsmanager.ISecret | None,
         user_pool: cognito.IUserPool,
         assets_bucket: s3.IBucket,
         graphql_api: appsync.IGraphqlApi,
         publish_mutations: Sequence[str],
         definitions: Mapping[str, FunctionDefinition] = FUNCTIONS,
     ) -> None:
-        """`publish_mutations`: the Mutation fields the `publish` access may call (the API's IAM-only ones)."""
+        """`publish_mutations`: the Mutation fields the `publish` access may call (the API's IAM-only ones).
+        `product_api_secret`: None when the stage has no product search (the `product_api` access then
+        grants nothing)."""
         super().__init__(scope, construct_id)
         self._table = table
         self._pagination_secret = pagination_secret
+        self._playback_key_secret = playback_key_secret
+        self._product_api_secret = product_api_secret
         self._user_pool = user_pool
         self._assets_bucket = assets_bucket
         self._graphql_api = graphql_api
@@ -135,7 +141,7 @@ class Functions(Construct):
                 name,
                 description=definition.description,
                 runtime=RUNTIME,
-                architecture=_ARCHITECTURES[config.lambda_architecture],
+                architecture=ARCHITECTURES[config.lambda_architecture],
                 handler=definition.handler,
                 code=lambda_.Code.from_asset(str(assets[name]), asset_hash=content_hash(assets[name])),
                 memory_size=config.lambda_memory_mb or definition.memory_mb,
@@ -152,6 +158,11 @@ class Functions(Construct):
             self._table.grant(function, *TABLE_DATA_ACTIONS)
         elif access == "pagination_secret":
             self._pagination_secret.grant_read(function)
+        elif access == "playback_key":
+            self._playback_key_secret.grant_read(function)
+        elif access == "product_api":
+            if self._product_api_secret is not None:
+                self._product_api_secret.grant_read(function)
         elif access == "ivs_channels":
             function.add_to_role_policy(iam.PolicyStatement(actions=list(IVS_ACCOUNT_WIDE_ACTIONS), resources=["*"]))
             function.add_to_role_policy(

@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from infra.config import file_context, load_stage_config
 from tests.infra.infra_synth import Synth
 
-STAGES = ("dev", "prod")
+STAGES = ("dev", "prod", "full")
+# cdk.json's stages, plus one that turns on every optional feature (so nag, cfn-lint and the template
+# tests see those resources too): product search, a WAF rate limit, a stage-wide batch size, AppSync's
+# query limits and full logging, x86_64.
+FULL_STAGE = {
+    "enableAmazonProductStreamAction": True,
+    "productApiLocale": "United Kingdom",
+    "productLinkRegionCode": "21",
+    "wafRateLimit": 2000,
+    "apiMaxBatchSize": 100,
+    "lambdaArchitecture": "x86_64",
+    "apiQueryDepthLimit": 8,
+    "apiResolverCountLimit": 200,
+    "apiLogLevel": "ALL",
+    "retainData": True,
+    "logRetentionDays": 30,
+}
+
+
+def synth_context() -> dict[str, Any]:
+    context = file_context()
+    stages = context["stages"]
+    return {**context, "stages": {**stages, "full": {**stages["dev"], **FULL_STAGE}}}
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +43,8 @@ def synths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synth]:
     from infra.nag import apply_checks
 
     # Both stages in one app, as `python -m infra.app --all` builds them.
-    app = App(context=file_context(), outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    context = synth_context()
+    app = App(context=context, outdir=str(tmp_path_factory.mktemp("cdk.out")))
     # As infra.app.main does: cdk-nag's AWS Solutions rules over every stage.
     apply_checks(app)
     build_root = tmp_path_factory.mktemp("lambda")
@@ -27,7 +52,7 @@ def synths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synth]:
     # Templates only once every stack is in: reading one synthesises the app, which then stays frozen.
     return {
         stage: Synth(
-            config=load_stage_config({**file_context(), "stage": stage}),
+            config=load_stage_config({**context, "stage": stage}),
             template=Template.from_stack(stack),
             annotations=Annotations.from_stack(stack),
             asset_root=build_root,
@@ -44,6 +69,11 @@ def dev(synths: dict[str, Synth]) -> Synth:
 @pytest.fixture(scope="session")
 def prod(synths: dict[str, Synth]) -> Synth:
     return synths["prod"]
+
+
+@pytest.fixture(scope="session")
+def full(synths: dict[str, Synth]) -> Synth:
+    return synths["full"]
 
 
 @pytest.fixture(params=STAGES)

@@ -50,3 +50,10 @@ class Synth:
         found = list(self.resources(type_name))
         assert len(found) == 1, f"expected one {type_name}, found {len(found)}"
         return found[0]
+
+    def id_with_prefix(self, type_name: str, prefix: str) -> str:
+        """The logical id of the one resource of that type whose id starts with `prefix` (its construct
+        path: CDK appends a hash)."""
+        found = [logical_id for logical_id in self.resources(type_name) if logical_id.startswith(prefix)]
+        assert len(found) == 1, f"expected one {type_name} with id {prefix}*, found {found}"
+        return found[0]

@@ -83,18 +83,9 @@ def test_each_stage_applies_its_api_options(each_stage: Synth) -> None:
     assert api.get("ResolverCountLimit", 0) == config.api_resolver_count_limit
 
 
-def test_limits_reach_the_template(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_limits_reach_the_template(full: Synth) -> None:
     """A stage with limits set (cdk.json's stages set none) writes them on the API."""
-    from aws_cdk import App
-    from aws_cdk.assertions import Template
+    props = _api(full)
 
-    from infra.app import build
-
-    stages = {"qa": {"apiQueryDepthLimit": 8, "apiResolverCountLimit": 200, "apiLogLevel": "ALL"}}
-    app = App(context={**file_context(), "stages": stages}, outdir=str(tmp_path_factory.mktemp("cdk.out")))
-    stack = build(app, install_deps=False, build_root=tmp_path_factory.mktemp("lambda"), stage="qa")
-
-    api = Template.from_stack(stack).find_resources("AWS::AppSync::GraphQLApi")
-    (props,) = [r["Properties"] for r in api.values()]
     assert (props["QueryDepthLimit"], props["ResolverCountLimit"]) == (8, 200)
     assert props["LogConfig"]["FieldLogLevel"] == "ALL"

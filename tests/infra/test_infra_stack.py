@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import time
 from dataclasses import asdict, replace
@@ -22,6 +23,7 @@ from infra.definitions import (
     APP_CLIENT,
     ASSET_UPLOADS,
     COGNITO_TRIGGERS,
+    DEPLOY_FUNCTIONS,
     EVENT_RULES,
     FUNCTIONS,
     OUTPUTS,
@@ -88,9 +90,26 @@ ACCESS_ACTIONS: dict[str, set[str]] = {
     },
     "publish": {"appsync:GraphQL"},
     "metrics": {"cloudwatch:GetMetricData"},
+    "playback_key": {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
+    "product_api": {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
 }
 # Logical-id prefixes of the Lambdas CDK adds for its custom resources (deploy time only).
-CDK_HANDLERS = ("BucketNotificationsHandler", "CustomS3AutoDeleteObjects")
+CDK_HANDLERS = ("BucketNotificationsHandler", "CustomS3AutoDeleteObjects", "PrivateChannelsKeyProviderframework")
+# Logical-id prefixes of the stack's secrets (construct paths).
+PAGINATION_SECRET = "SecretsPaginationSecret"
+PLAYBACK_KEY_SECRET = "SecretsPlaybackKey"
+PRODUCT_API_SECRET = "SecretsProductApiCredentials"
+
+
+def _secret(synth: Synth, prefix: str) -> dict[str, Any]:
+    return {"Ref": synth.id_with_prefix("AWS::SecretsManager::Secret", prefix)}
+
+
+def _granted(synth: Synth, kind: str) -> set[str]:
+    """What an access kind grants on this stage: product search's secret exists only where it is on."""
+    if kind == "product_api" and not synth.config.enable_amazon_product_stream_action:
+        return set()
+    return ACCESS_ACTIONS[kind]
 # The only actions that take no resource ARN a grant could name: IVS makes channel ARNs at creation, and
 # CloudWatch has no resource type for metrics (GetMetricData is granted on "*" or not at all).
 RESOURCELESS_ACTIONS = {"ivs:CreateChannel", "ivs:ListChannels", "cloudwatch:GetMetricData"}
@@ -251,11 +270,15 @@ def test_function_environment_is_what_function_settings_gives_each_function(each
     resources = {
         "<table>": {"Ref": each_stage.only_id("AWS::DynamoDB::Table")},
         "<pool>": {"Ref": each_stage.only_id("AWS::Cognito::UserPool")},
-        "<secret>": {"Ref": each_stage.only_id("AWS::SecretsManager::Secret")},
+        "<secret>": _secret(each_stage, PAGINATION_SECRET),
+        "<playback>": _secret(each_stage, PLAYBACK_KEY_SECRET),
         "<bucket>": {"Ref": each_stage.only_id("AWS::S3::Bucket")},
         "<assets>": _assets_base_url(each_stage),
         "<graphql>": _graphql_url(each_stage),
     }
+
+    if each_stage.config.enable_amazon_product_stream_action:
+        resources["<product>"] = _secret(each_stage, PRODUCT_API_SECRET)
 
     for name in FUNCTIONS:
         # WHEN reading a function's environment
@@ -276,6 +299,8 @@ def test_function_environment_is_what_function_settings_gives_each_function(each
             assets_bucket="<bucket>",
             assets_base_url="<assets>",
             graphql_url="<graphql>",
+            playback_key_secret_arn="<playback>",
+            product_api_secret_arn="<product>" if each_stage.config.enable_amazon_product_stream_action else "",
         )
         expected = function_env(FUNCTIONS[name], settings)
         assert env == {key: resources.get(value, value) for key, value in expected.items()}, name
@@ -359,7 +384,9 @@ def test_stage_configs_pick_the_channel_type_per_stage(dev: Synth, prod: Synth) 
 def test_pagination_secret_is_a_generated_64_character_string(dev: Synth) -> None:
     # GIVEN the stack
     # WHEN reading the pagination secret
-    secret = dev.only("AWS::SecretsManager::Secret")["Properties"]
+    secret = dev.resources("AWS::SecretsManager::Secret")[dev.id_with_prefix("AWS::SecretsManager::Secret", PAGINATION_SECRET)][
+        "Properties"
+    ]
 
     # THEN CloudFormation generates it: 64 characters, none that need escaping
     assert secret["GenerateSecretString"]["PasswordLength"] == 64
@@ -375,10 +402,15 @@ def test_one_lambda_per_function_definition_with_its_handler(each_stage: Synth) 
     helpers = sorted(prefix for prefix in CDK_HANDLERS for logical_id in functions if logical_id.startswith(prefix))
     project = [f for logical_id, f in functions.items() if not logical_id.startswith(tuple(CDK_HANDLERS))]
 
-    # THEN there is one Lambda per FUNCTIONS entry, running that entry's handler
-    assert sorted(f["Handler"] for f in project) == sorted(d.handler for d in FUNCTIONS.values())
-    # AND CDK adds only the bucket-notification handler, and the bucket emptier where data is not kept
-    expected = ["BucketNotificationsHandler"] + ([] if each_stage.config.retain_data else ["CustomS3AutoDeleteObjects"])
+    # THEN there is one Lambda per FUNCTIONS and DEPLOY_FUNCTIONS entry, running that entry's handler
+    definitions = [*FUNCTIONS.values(), *DEPLOY_FUNCTIONS.values()]
+    assert sorted(f["Handler"] for f in project) == sorted(d.handler for d in definitions)
+    # AND CDK adds only the bucket-notification handler, the custom-resource framework of the playback
+    # key, and the bucket emptier where data is not kept
+    expected = sorted(
+        ["BucketNotificationsHandler", "PrivateChannelsKeyProviderframework"]
+        + ([] if each_stage.config.retain_data else ["CustomS3AutoDeleteObjects"])
+    )
     assert helpers == expected
 
 
@@ -413,7 +445,7 @@ def test_each_function_gets_exactly_the_grants_its_access_kinds_name(each_stage:
         actions = {a for s in statements for a in _as_list(s["Action"])}
 
         # THEN they are exactly those of its access kinds: nothing missing, nothing extra
-        assert actions == set().union(*(ACCESS_ACTIONS[kind] for kind in definition.access)), name
+        assert actions == set().union(*(_granted(each_stage, kind) for kind in definition.access)), name
         # AND a Cognito trigger function never administers the pool (that grant would be a cycle)
         if name in COGNITO_TRIGGERS.values():
             assert not any(a.startswith("cognito-idp:") for a in actions)
@@ -442,14 +474,22 @@ def _resource_set(resources: list[Any]) -> list[str]:
     return sorted(json.dumps(r, sort_keys=True) for r in resources)
 
 
-def test_grants_name_the_stack_resources_or_this_accounts_ivs_resources(dev: Synth) -> None:
-    # GIVEN the stack's table, secret, pool, bucket and API
+@pytest.mark.parametrize("stage", ["dev", "full"])
+def test_grants_name_the_stack_resources_or_this_accounts_ivs_resources(synths: dict[str, Synth], stage: str) -> None:
+    # GIVEN the stack's table, secrets, pool, bucket and API
+    dev = synths[stage]
     table = dev.only_id("AWS::DynamoDB::Table")
+    secrets = list(dev.resources("AWS::SecretsManager::Secret"))
     pool = dev.only_id("AWS::Cognito::UserPool")
     bucket = _arn(dev.only_id("AWS::S3::Bucket"))
     expected: dict[str, list[list[Any]]] = {
         "dynamodb": [[_arn(table), {"Fn::Join": ["", [_arn(table), "/index/*"]]}]],
-        "secretsmanager": [[{"Ref": dev.only_id("AWS::SecretsManager::Secret")}]],
+        # (a function reading several secrets gets one statement naming them: CDK minimises policies)
+        "secretsmanager": [
+            [{"Ref": secret} for secret in chosen]
+            for size in range(1, len(secrets) + 1)
+            for chosen in itertools.combinations(secrets, size)
+        ],
         "cognito-idp": [[_arn(pool)]],
         "s3": [[bucket], [{"Fn::Join": ["", [bucket, "/*"]]}]],
         # AND IVS resources, which IVS makes at runtime, are those of this account and region
@@ -816,8 +856,9 @@ def test_every_log_group_keeps_logs_for_the_stage_retention(each_stage: Synth) -
     # WHEN reading the stack's log groups (the functions' and the API's)
     groups = each_stage.properties("AWS::Logs::LogGroup")
 
-    # THEN there is one per function plus the API's, each with that retention
-    assert len(groups) == len(FUNCTIONS) + 1
+    # THEN there is one per function plus the API's and the playback key's two (its function's and its
+    # custom-resource framework's), each with that retention
+    assert len(groups) == len(FUNCTIONS) + 1 + 2
     assert {g.get("RetentionInDays") for g in groups.values()} == {days}
     # AND no function of the project falls back to a never-expiring group Lambda would create itself
     for name in FUNCTIONS:
@@ -844,8 +885,12 @@ def test_outputs_name_everything_a_client_needs(each_stage: Synth) -> None:
     # WHEN reading the stack outputs
     outputs = each_stage.template.to_json()["Outputs"]
 
-    # THEN each key is there, and the stage is a literal
-    assert set(outputs) == set(asdict(OUTPUTS).values())
+    # THEN each key is there (the product API's secret only where product search is on), and the stage is a
+    # literal
+    expected = set(asdict(OUTPUTS).values())
+    if not each_stage.config.enable_amazon_product_stream_action:
+        expected.remove(OUTPUTS.product_api_secret_arn)
+    assert set(outputs) == expected
     assert outputs[OUTPUTS.stage]["Value"] == each_stage.config.stage
     assert outputs[OUTPUTS.region]["Value"] == {"Ref": "AWS::Region"}
 

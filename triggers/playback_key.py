@@ -1,0 +1,32 @@
+"""Deploy time: the playback signing key, as a CloudFormation custom resource (CDK's Provider framework).
+
+On Create and Update it makes sure the playback key secret holds an EC P-384 private key, generating one
+inside the secret the first time, and returns the public half (`Data.PublicKeyPem`), which the stack
+imports into IVS as its `AWS::IVS::PlaybackKeyPair`. Delete does nothing: the secret and the key pair
+are stack resources, which CloudFormation deletes (or keeps) itself. An exception fails the deployment
+with its message, and CloudFormation rolls back.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from core.aws import Clients
+from core.playback import KEY_SECRET_PROPERTY, PUBLIC_KEY_ATTRIBUTE, ensure_signing_key
+
+logger = Logger()
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    request = event["RequestType"]
+    if request == "Delete":
+        return {"PhysicalResourceId": event["PhysicalResourceId"]}
+    secret_id = str(event["ResourceProperties"][KEY_SECRET_PROPERTY])
+    # AWS_REGION is set by the Lambda runtime; the deploy-time function gets no other settings.
+    public_pem = ensure_signing_key(Clients(os.environ["AWS_REGION"]).secretsmanager, secret_id)
+    logger.info("playback key ready", request=request, secret=secret_id)
+    # The secret names the resource: the same secret on an update is the same key, never a replacement.
+    return {"PhysicalResourceId": secret_id, "Data": {PUBLIC_KEY_ATTRIBUTE: public_pem}}
