@@ -52,7 +52,7 @@ class PlaybackToken:
 
 # The deploy-time custom resource's interface (triggers/playback_key.py, infra PrivateChannels): the
 # secret it fills, and the attribute that returns the public key.
-KEY_SECRET_PROPERTY = "SecretId"
+KEY_SECRET_PROPERTY = "SecretId"  # noqa: S105 - a property name, not a secret
 PUBLIC_KEY_ATTRIBUTE = "PublicKeyPem"
 
 
@@ -90,7 +90,8 @@ def public_key_pem(private_key_pem: str) -> str:
     from cryptography.hazmat.primitives import serialization
 
     public = _load_private_key(private_key_pem).public_key()
-    return str(public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode())
+    pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return pem.decode()
 
 
 def ensure_signing_key(secretsmanager: Any, secret_id: str) -> str:

@@ -319,7 +319,7 @@ class StackOutputKeys:
     assets_base_url: str = "AssetsBaseUrl"
     playback_key_pair_arn: str = "PlaybackKeyPairArn"
     # Only when the stage turns product search on.
-    product_api_secret_arn: str = "ProductApiSecretArn"
+    product_api_secret_arn: str = "ProductApiSecretArn"  # noqa: S105 - an output name, not a secret
 
 
 OUTPUTS = StackOutputKeys()

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import CustomResource, Duration
+from aws_cdk import CustomResource, Duration, custom_resources
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ivs as ivs
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import custom_resources
 from constructs import Construct
 
+from core.playback import KEY_SECRET_PROPERTY, PUBLIC_KEY_ATTRIBUTE
 from infra.bundle import content_hash
 from infra.constructs.functions import ARCHITECTURES, RUNTIME
 from infra.constructs.stage import log_retention, removal_policy
-from core.playback import KEY_SECRET_PROPERTY, PUBLIC_KEY_ATTRIBUTE
 from infra.definitions import PLAYBACK_KEY_FUNCTION, StageConfig
 
 

@@ -110,6 +110,8 @@ def _granted(synth: Synth, kind: str) -> set[str]:
     if kind == "product_api" and not synth.config.enable_amazon_product_stream_action:
         return set()
     return ACCESS_ACTIONS[kind]
+
+
 # The only actions that take no resource ARN a grant could name: IVS makes channel ARNs at creation, and
 # CloudWatch has no resource type for metrics (GetMetricData is granted on "*" or not at all).
 RESOURCELESS_ACTIONS = {"ivs:CreateChannel", "ivs:ListChannels", "cloudwatch:GetMetricData"}
@@ -384,9 +386,9 @@ def test_stage_configs_pick_the_channel_type_per_stage(dev: Synth, prod: Synth) 
 def test_pagination_secret_is_a_generated_64_character_string(dev: Synth) -> None:
     # GIVEN the stack
     # WHEN reading the pagination secret
-    secret = dev.resources("AWS::SecretsManager::Secret")[dev.id_with_prefix("AWS::SecretsManager::Secret", PAGINATION_SECRET)][
-        "Properties"
-    ]
+    secret = dev.resources("AWS::SecretsManager::Secret")[
+        dev.id_with_prefix("AWS::SecretsManager::Secret", PAGINATION_SECRET)
+    ]["Properties"]
 
     # THEN CloudFormation generates it: 64 characters, none that need escaping
     assert secret["GenerateSecretString"]["PasswordLength"] == 64
