@@ -126,6 +126,8 @@ def create_app(
     endpoint = GraphQLEndpoint(engine, authenticator)
     subscriptions = RealtimeEndpoint(engine, authenticator, realtime)
     page = graphiql_page(outputs, demo_users or [], demo_password)
+    # The sign-in bar both pages share (it reads the configuration each page carries).
+    sign_in_script = resources.files("emulator").joinpath("static/signin.js").read_text()
     dashboard = graphiql_page(outputs, demo_users or [], demo_password, "health.html")
 
     async def graphql_get(request: Request) -> Response:
@@ -152,6 +154,9 @@ def create_app(
             return JSONResponse({"message": str(exc)}, status_code=401)
         return JSONResponse(dict(tokens))
 
+    async def sign_in_bar(_: Request) -> Response:
+        return Response(sign_in_script, media_type="text/javascript")
+
     async def health(request: Request) -> Response:
         # Browsers get the stream-health dashboard (`?username=`); probes keep their JSON answer.
         if "text/html" in request.headers.get("accept", ""):
@@ -170,6 +175,7 @@ def create_app(
                 WebSocketRoute("/graphql", subscriptions.handle),
                 Route("/amplify_outputs.json", amplify_outputs, methods=["GET"]),
                 Route("/local/sign-in", local_sign_in, methods=["POST"]),
+                Route("/local/signin.js", sign_in_bar, methods=["GET"]),
                 Route("/health", health, methods=["GET"]),
             ],
             middleware=[
