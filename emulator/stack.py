@@ -36,8 +36,12 @@ API_KEY_MISS_SECONDS = 0.2
 
 
 def api_model(sdl: str | None = None) -> ApiModel:
-    """The API as deployed: the committed SDL and one resolver per Lambda field of the schema."""
+    """The API as deployed: the committed SDL, one resolver per Lambda field of the schema, and a local
+    resolver per local field."""
     resolvers = {(f.type_name, f.field_name): Resolver(f.function, f.max_batch_size) for f in schema.lambda_fields()}
+    resolvers.update(
+        {(f.type_name, f.field_name): Resolver(returns_argument=f.argument) for f in schema.local_fields()}
+    )
     return ApiModel(
         sdl if sdl is not None else SCHEMA_FILE.read_text(),
         resolvers,

@@ -1,5 +1,5 @@
-"""Stream fields: sessions with their events and metrics, the IAM-only publish mutations, and the
-subscribe-time check that only a channel's owner follows its events and metrics."""
+"""Stream fields: sessions with their events and metrics, and the subscribe-time check that only a
+channel's owner follows its events and metrics. (The publish mutations have local resolvers: no Lambda.)"""
 
 from __future__ import annotations
 
@@ -73,21 +73,6 @@ def session_metrics() -> list[dict[str, Any]]:
     if source.get("endedAt"):
         core().sessions.store_metrics(source["id"], span.key, series, None)
     return series
-
-
-@router.resolver(type_name="Mutation", field_name="publishChannelState")
-def publish_channel_state(input: dict[str, Any]) -> dict[str, Any]:
-    return input  # AppSync fans the result out to onChannelState subscribers
-
-
-@router.resolver(type_name="Mutation", field_name="publishStreamEvent")
-def publish_stream_event(input: dict[str, Any]) -> dict[str, Any]:
-    return input
-
-
-@router.resolver(type_name="Mutation", field_name="publishStreamMetrics")
-def publish_stream_metrics(input: dict[str, Any]) -> dict[str, Any]:
-    return input
 
 
 def _owner_only(channel_id: str) -> None:

@@ -2,11 +2,13 @@
 
 - `sdl()`: the SDL handed to AppSync (and written to schema.graphql by `make schema`);
 - `lambda_fields()`: every Lambda-resolved field with its function and batch size, read by CDK (one
-  resolver each) and by the local AppSync.
+  resolver each) and by the local AppSync;
+- `local_fields()`: every field with a local resolver (NONE data source) and the argument it returns.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -14,7 +16,7 @@ import strawberry
 from graphql import DirectiveDefinitionNode, DocumentNode, ScalarTypeDefinitionNode, parse, print_ast
 from strawberry.schema.config import StrawberryConfig
 
-from schema.lambdas import METADATA_KEY, LambdaResolver
+from schema.lambdas import METADATA_KEY, LambdaResolver, LocalResolver
 from schema.operations import Mutation, Query, Subscription
 from schema.scalars import APPSYNC_SCALARS, SCALAR_MAP
 
@@ -31,6 +33,14 @@ class LambdaField:
     max_batch_size: int
 
 
+@dataclass(frozen=True, order=True)
+class LocalField:
+    type_name: str
+    field_name: str
+    # The argument whose value is the field's result.
+    argument: str
+
+
 @cache
 def sdl() -> str:
     """The schema as AppSync takes it: AppSync's own scalars and directives used, never declared."""
@@ -44,9 +54,8 @@ def sdl() -> str:
     return print_ast(DocumentNode(definitions=tuple(kept))) + "\n"
 
 
-@cache
-def lambda_fields() -> tuple[LambdaField, ...]:
-    found: list[LambdaField] = []
+def _resolvers() -> Iterator[tuple[str, str, object]]:
+    """(type, field, resolver metadata) of every field that has any."""
     for type_name, gql_type in schema._schema.type_map.items():
         fields = getattr(gql_type, "fields", None)
         if type_name.startswith("__") or not fields:
@@ -54,7 +63,31 @@ def lambda_fields() -> tuple[LambdaField, ...]:
         for field_name, field in fields.items():
             definition = (field.extensions or {}).get("strawberry-definition")
             meta = getattr(definition, "metadata", None) or {}
-            resolver = meta.get(METADATA_KEY)
-            if isinstance(resolver, LambdaResolver):
-                found.append(LambdaField(type_name, field_name, resolver.function, resolver.max_batch_size))
+            if METADATA_KEY in meta:
+                yield type_name, field_name, meta[METADATA_KEY]
+
+
+@cache
+def lambda_fields() -> tuple[LambdaField, ...]:
+    return tuple(
+        sorted(
+            LambdaField(type_name, field_name, r.function, r.max_batch_size)
+            for type_name, field_name, r in _resolvers()
+            if isinstance(r, LambdaResolver)
+        )
+    )
+
+
+@cache
+def local_fields() -> tuple[LocalField, ...]:
+    found = []
+    for type_name, field_name, r in _resolvers():
+        if isinstance(r, LocalResolver):
+            gql_type = schema._schema.type_map[type_name]
+            field = gql_type.fields[field_name]  # type: ignore[attr-defined]
+            if r.argument not in field.args:
+                raise ValueError(
+                    f"{type_name}.{field_name}: a local resolver returns argument {r.argument!r}, which it lacks"
+                )
+            found.append(LocalField(type_name, field_name, r.argument))
     return tuple(sorted(found))

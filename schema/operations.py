@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import strawberry
 
 from schema.directives import BACKEND, PUBLIC, USER, Subscribe
-from schema.lambdas import METADATA_KEY, LambdaResolver, lambda_field, resolved_by_lambda
+from schema.lambdas import METADATA_KEY, LambdaResolver, lambda_field, local_field, resolved_by_lambda
 from schema.types import (
     Account,
     Channel,
@@ -147,15 +147,16 @@ class Mutation:
     def delete_stream_action_preset(self, id: strawberry.ID) -> Account:
         return resolved_by_lambda()
 
-    @lambda_field(directives=BACKEND, description="Back-end fan-out of live/offline changes (IAM only)")
+    # Publish-only mutations: a local resolver returns `input` to their subscribers, no Lambda invoked.
+    @local_field(directives=BACKEND, description="Back-end fan-out of live/offline changes (IAM only)")
     def publish_channel_state(self, input: ChannelStateInput) -> ChannelState | None:
         return resolved_by_lambda()
 
-    @lambda_field(directives=BACKEND, description="Back-end fan-out of stream events (IAM only)")
+    @local_field(directives=BACKEND, description="Back-end fan-out of stream events (IAM only)")
     def publish_stream_event(self, input: StreamEventInput) -> StreamEvent | None:
         return resolved_by_lambda()
 
-    @lambda_field(directives=BACKEND, description="Back-end fan-out of live metric points (IAM only)")
+    @local_field(directives=BACKEND, description="Back-end fan-out of live metric points (IAM only)")
     def publish_stream_metrics(self, input: StreamMetricsInput) -> StreamMetrics | None:
         return resolved_by_lambda()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ from graphql.error import GraphQLSyntaxError
 from graphql.utilities import get_operation_ast
 
 from emulator.appsync.errors import FieldError, field_unauthorized, format_error, lambda_error, malformed
-from emulator.appsync.events import AuthContext, RequestInfo, build_event
+from emulator.appsync.events import AuthContext, RequestInfo, build_event, event_arguments
 from emulator.appsync.invoke import Invoker
 from emulator.appsync.model import ApiModel, Resolver
 from emulator.appsync.subscriptions import MAX_PAYLOAD_BYTES, SubscriptionHub
@@ -247,6 +248,9 @@ def _resolve(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
     resolver = engine.model.resolver(type_name, field_name)
     if resolver is None:
         return _default_value(source, field_name)
+    if resolver.returns_argument is not None:
+        # A local resolver (NONE data source): the argument as JSON, the way AppSync hands `ctx.args` over.
+        return json.loads(json.dumps(event_arguments(info, args, state.raw_variables)[resolver.returns_argument]))
     event = build_event(info, args, source, state.auth, state.request, state.raw_variables)
     if resolver.max_batch_size > 0:
         key = (type_name, field_name)

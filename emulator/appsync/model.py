@@ -72,8 +72,12 @@ class AuthRule:
 
 @dataclass(frozen=True)
 class Resolver:
-    function: str
+    """A Lambda data source's resolver (`function`), or with `returns_argument` a local resolver (NONE data
+    source) whose result is that argument of the field, as the request sent it."""
+
+    function: str = ""
     max_batch_size: int = 0
+    returns_argument: str | None = None
 
 
 def _rules(directives: Sequence[DirectiveNode] | None) -> tuple[AuthRule, ...]:
@@ -128,10 +132,17 @@ class ApiModel:
         self.schema: GraphQLSchema = build_schema(DIRECTIVES_PRELUDE + scalars.PRELUDE + sdl)
         scalars.install(self.schema.type_map)
         self.resolvers = dict(resolvers)
-        for type_name, field_name in self.resolvers:
+        for (type_name, field_name), resolver in self.resolvers.items():
             gql_type = self.schema.type_map.get(type_name)
             if not isinstance(gql_type, GraphQLObjectType) or field_name not in gql_type.fields:
                 raise SchemaError(f"resolver for {type_name}.{field_name}: no such field in the schema")
+            argument = resolver.returns_argument
+            if argument is not None and argument not in gql_type.fields[field_name].args:
+                raise SchemaError(
+                    f"local resolver for {type_name}.{field_name}: the field has no argument {argument!r}"
+                )
+            if argument is None and not resolver.function:
+                raise SchemaError(f"resolver for {type_name}.{field_name}: names neither a function nor an argument")
         # subscription field -> the mutations it listens to, and the reverse
         self.triggers: dict[str, tuple[str, ...]] = self._subscriptions()
         self._listeners: dict[str, tuple[str, ...]] = {}

@@ -24,7 +24,17 @@ from constructs import Construct
 from infra.constructs.stage import log_retention, removal_policy
 from infra.definitions import API, ApiDefinition, AuthMode, StageConfig
 from infra.sdl import iam_only_fields
-from schema import LambdaField, lambda_fields
+from schema import LambdaField, LocalField, lambda_fields, local_fields
+
+
+def local_resolver_code(argument: str) -> str:
+    """APPSYNC_JS for a local resolver: the NONE data source's result is the `argument` as sent."""
+    if not argument.isidentifier():
+        raise ValueError(f"not a GraphQL argument name: {argument!r}")
+    return (
+        f"export function request(ctx) {{ return {{ payload: ctx.args.{argument} }}; }}\n"
+        "export function response(ctx) { return ctx.result; }\n"
+    )
 
 
 class Api(Construct):
@@ -65,6 +75,7 @@ class Api(Construct):
             xray_enabled=config.api_xray,
         )
         self._log_errors()
+        self._add_local_resolvers(local_fields())
         self.web_acl: wafv2.CfnWebACL | None = None
         if config.waf_rate_limit is not None:
             self._rate_limit(config.waf_rate_limit)
@@ -87,6 +98,21 @@ class Api(Construct):
                 type_name=field.type_name,
                 field_name=field.field_name,
                 max_batch_size=self._batch_size(field),
+            )
+
+    def _add_local_resolvers(self, fields: Sequence[LocalField]) -> None:
+        """A NONE data source, and per field a JS resolver whose result is the field's argument: publishing
+        reaches the subscribers without invoking a Lambda."""
+        if not fields:
+            return
+        data_source = self.api.add_none_data_source("LocalDataSource", description="Publish-only mutations")
+        for field in fields:
+            data_source.create_resolver(
+                f"{field.type_name}{field.field_name[:1].upper()}{field.field_name[1:]}Resolver",
+                type_name=field.type_name,
+                field_name=field.field_name,
+                runtime=appsync.FunctionRuntime.JS_1_0_0,
+                code=appsync.Code.from_inline(local_resolver_code(field.argument)),
             )
 
     def _batch_size(self, field: LambdaField) -> int | None:

@@ -320,3 +320,42 @@ async def test_top_level_mutations_run_one_after_another() -> None:
 def test_schemas_appsync_would_refuse_are_refused(sdl: str) -> None:
     with pytest.raises(SchemaError):
         ApiModel(sdl, {}, AuthMode.API_KEY)
+
+
+LOCAL_SDL = """
+type Post @aws_api_key @aws_iam { id: ID! title: String meta: AWSJSON }
+input PostInput { id: ID! title: String meta: AWSJSON }
+type Query { ping: String @aws_api_key }
+type Mutation { publish(input: PostInput!): Post @aws_iam }
+"""
+
+
+async def test_a_local_resolver_returns_its_argument_without_invoking_a_lambda() -> None:
+    # GIVEN a mutation with a local resolver (NONE data source), and no Lambda at all
+    handler = Handler()
+    model = ApiModel(
+        LOCAL_SDL, {("Mutation", "publish"): Resolver(returns_argument="input")}, AuthMode.API_KEY, (AuthMode.AWS_IAM,)
+    )
+    engine = AppSyncEngine(model, InProcessInvoker({"fn": handler}))
+    iam = AuthContext(mode=AuthMode.AWS_IAM)
+
+    # WHEN it is called, with the argument partly from a variable
+    response = await engine.execute(
+        'mutation P($m: AWSJSON) { publish(input: { id: "p1", meta: $m }) { id title meta } }',
+        {"m": '{"a": 1}'},
+        None,
+        iam,
+        RequestInfo(),
+    )
+
+    # THEN the result is the argument as sent (unset fields null), and no Lambda ran
+    assert response.status == 200
+    assert response.body == {"data": {"publish": {"id": "p1", "title": None, "meta": '{"a":1}'}}}
+    assert handler.events == []
+
+
+def test_a_local_resolver_must_name_an_argument_of_its_field() -> None:
+    with pytest.raises(SchemaError, match="no argument 'payload'"):
+        ApiModel(LOCAL_SDL, {("Mutation", "publish"): Resolver(returns_argument="payload")}, AuthMode.API_KEY)
+    with pytest.raises(SchemaError, match="neither a function nor an argument"):
+        ApiModel(LOCAL_SDL, {("Mutation", "publish"): Resolver()}, AuthMode.API_KEY)

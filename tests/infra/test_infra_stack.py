@@ -188,9 +188,12 @@ def test_every_lambda_field_has_exactly_one_direct_lambda_resolver(dev: Synth) -
     expected = sorted((f.type_name, f.field_name, f.max_batch_size) for f in schema.lambda_fields())
 
     # WHEN the dev stage is synthesised
-    resolvers = list(dev.properties("AWS::AppSync::Resolver").values())
+    lambda_sources = {
+        p["Name"] for p in dev.properties("AWS::AppSync::DataSource").values() if p["Type"] == "AWS_LAMBDA"
+    }
+    resolvers = [r for r in dev.properties("AWS::AppSync::Resolver").values() if r["DataSourceName"] in lambda_sources]
 
-    # THEN there is one resolver per field, none extra, with the field's batch size
+    # THEN there is one Lambda resolver per field, none extra, with the field's batch size
     actual = sorted((r["TypeName"], r["FieldName"], r.get("MaxBatchSize", 0)) for r in resolvers)
     assert actual == expected
     # AND subscribe-time resolvers are among them (AppSync runs them when a client subscribes)
@@ -199,6 +202,29 @@ def test_every_lambda_field_has_exactly_one_direct_lambda_resolver(dev: Synth) -
     for resolver in resolvers:
         assert resolver["Kind"] == "UNIT"
         assert not {"RequestMappingTemplate", "ResponseMappingTemplate", "Code", "Runtime"} & resolver.keys()
+
+
+def test_every_local_field_returns_its_argument_from_a_none_data_source(dev: Synth) -> None:
+    from infra.constructs.api import local_resolver_code
+
+    # GIVEN the fields the schema gives local resolvers (the publish-only mutations)
+    fields = schema.local_fields()
+    assert fields, "the schema has no local field: the test would prove nothing"
+    none_sources = {p["Name"] for p in dev.properties("AWS::AppSync::DataSource").values() if p["Type"] == "NONE"}
+    resolvers = {(r["TypeName"], r["FieldName"]): r for r in dev.properties("AWS::AppSync::Resolver").values()}
+
+    for field in fields:
+        # WHEN reading a local field's resolver
+        resolver = resolvers[(field.type_name, field.field_name)]
+
+        # THEN it runs on a NONE data source (no Lambda is invoked) and its APPSYNC_JS code passes the argument
+        # through as the result, which AppSync then sends to the mutation's subscribers
+        assert resolver["DataSourceName"] in none_sources
+        assert resolver["Runtime"] == {"Name": "APPSYNC_JS", "RuntimeVersion": "1.0.0"}
+        assert resolver["Code"] == local_resolver_code(field.argument)
+        assert f"payload: ctx.args.{field.argument}" in resolver["Code"]
+    # AND every resolver of the API is either a Lambda field's or a local field's
+    assert len(resolvers) == len(schema.lambda_fields()) + len(fields)
 
 
 def test_each_resolver_invokes_the_function_its_field_names(dev: Synth) -> None:
@@ -333,6 +359,7 @@ def test_only_the_functions_that_publish_know_the_graphql_url(each_stage: Synth)
     data_sources = {
         p["LambdaConfig"]["LambdaFunctionArn"]["Fn::GetAtt"][0]
         for p in each_stage.properties("AWS::AppSync::DataSource").values()
+        if p["Type"] == "AWS_LAMBDA"
     }
     assert publishers, "no function publishes: the test below would prove nothing"
 
