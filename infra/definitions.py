@@ -169,7 +169,15 @@ PLAYBACK_KEY_FUNCTION = DeployFunction(
     handler="triggers.playback_key.handler",
     description="Deploy time: generates the playback signing key in its secret, returns the public key",
 )
-DEPLOY_FUNCTIONS: dict[str, DeployFunction] = {PLAYBACK_KEY_FUNCTION.name: PLAYBACK_KEY_FUNCTION}
+# Deletes the IVS channels and chat rooms the application made for a stage, when its stack is deleted.
+STAGE_TEARDOWN_FUNCTION = DeployFunction(
+    name="stageTeardown",
+    handler="triggers.stage_teardown.handler",
+    description="Deploy time: on stack deletion, deletes the stage's IVS channels and chat rooms",
+    # Under Lambda's 15 minutes: a stage with many channels may need a second `cdk destroy`, which resumes.
+    timeout_seconds=900,
+)
+DEPLOY_FUNCTIONS: dict[str, DeployFunction] = {f.name: f for f in (PLAYBACK_KEY_FUNCTION, STAGE_TEARDOWN_FUNCTION)}
 
 # Cognito user pool trigger → the function that handles it (CDK wiring and the local Cognito).
 COGNITO_TRIGGERS: dict[str, str] = {

@@ -58,8 +58,9 @@ STACK_SUPPRESSIONS: tuple[NagPackSuppression, ...] = (
     ),
     NagPackSuppression(
         id="AwsSolutions-IAM5",
-        reason="Resource '*' only for actions IAM cannot scope: ivs:CreateChannel and ivs:ListChannels take no "
-        "resource, and cloudwatch:GetMetricData has no resource type (see infra.constructs.functions).",
+        reason="Resource '*' only for actions IAM cannot scope: ivs:CreateChannel, ivs:ListChannels and "
+        "ivschat:ListRooms take no resource, and cloudwatch:GetMetricData has no resource type (see "
+        "infra.constructs.functions and infra.constructs.teardown).",
         applies_to=["Resource::*"],
     ),
     NagPackSuppression(
@@ -89,7 +90,7 @@ def suppress(
     distribution: cloudfront.IDistribution,
     user_pool: cognito.IUserPool,
     secrets: Sequence[secretsmanager.ISecret],
-    playback_key_provider: IConstruct,
+    deploy_time: Sequence[IConstruct],
     api: appsync.IGraphqlApi,
 ) -> None:
     """Record the accepted findings on `stack` and its resources."""
@@ -154,18 +155,19 @@ def suppress(
             ],
             apply_to_children=True,
         )
-    NagSuppressions.add_resource_suppressions(
-        playback_key_provider,
-        [
-            NagPackSuppression(
-                id="AwsSolutions-IAM5",
-                reason="CDK's custom-resource Provider framework may invoke the key function's versions and "
-                "aliases (<function-arn>:*); it names that one function only.",
-                applies_to=[_resource(r"<PrivateChannels[A-Za-z0-9]+\.Arn>:\*")],
-            ),
-        ],
-        apply_to_children=True,
-    )
+    for construct in deploy_time:
+        NagSuppressions.add_resource_suppressions(
+            construct,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
+                    reason="CDK's custom-resource Provider framework may invoke its deploy-time function's "
+                    "versions and aliases (<function-arn>:*); it names that one function only.",
+                    applies_to=[_resource(r"<(PrivateChannels|Teardown)[A-Za-z0-9]+\.Arn>:\*")],
+                ),
+            ],
+            apply_to_children=True,
+        )
     NagSuppressions.add_resource_suppressions(
         api,
         [

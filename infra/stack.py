@@ -16,11 +16,13 @@ from infra.constructs.data import Data
 from infra.constructs.functions import Functions
 from infra.constructs.private_channels import PrivateChannels
 from infra.constructs.secrets import Secrets
+from infra.constructs.teardown import StageTeardown
 from infra.constructs.triggers import Triggers
 from infra.definitions import (
     FUNCTIONS,
     OUTPUTS,
     PLAYBACK_KEY_FUNCTION,
+    STAGE_TEARDOWN_FUNCTION,
     StageConfig,
     function_env,
     function_settings,
@@ -85,6 +87,18 @@ class UgcStack(Stack):
         )
         Triggers(self, "Triggers", user_pool=auth.user_pool, assets_bucket=uploads.bucket, functions=functions.by_name)
         api.add_lambda_resolvers(functions.by_name)
+        deploy_time: list[Construct] = [private_channels]
+        if not config.retain_data:
+            # The IVS channels and chat rooms made for this stage's streamers go with the stack too.
+            deploy_time.append(
+                StageTeardown(
+                    self,
+                    "Teardown",
+                    config=config,
+                    asset=assets[STAGE_TEARDOWN_FUNCTION.name],
+                    project=settings.project_tag,
+                )
+            )
         # The cdk-nag findings this design accepts, each with its reason (infra.nag).
         suppress(
             self,
@@ -92,7 +106,7 @@ class UgcStack(Stack):
             distribution=uploads.distribution,
             user_pool=auth.user_pool,
             secrets=[s for s in (secrets.pagination, secrets.playback_key, secrets.product_api) if s],
-            playback_key_provider=private_channels,
+            deploy_time=deploy_time,
             api=api.api,
         )
         Tags.of(self).add("project", settings.project_tag)

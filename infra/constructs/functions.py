@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_appsync as appsync
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
@@ -21,7 +21,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra.bundle import PYTHON_VERSION, content_hash
-from infra.constructs.stage import log_retention, removal_policy
+from infra.constructs.stage import every_arn, log_retention, removal_policy
 from infra.definitions import FUNCTIONS, Access, FunctionDefinition, StageConfig
 
 # Named from the bundle's version so the runtime and the wheels pip picked can never disagree.
@@ -168,16 +168,16 @@ class Functions(Construct):
             function.add_to_role_policy(
                 iam.PolicyStatement(
                     actions=list(IVS_CHANNEL_ACTIONS),
-                    resources=[self._arn("ivs", "channel"), self._arn("ivs", "stream-key")],
+                    resources=[every_arn(self, "ivs", "channel"), every_arn(self, "ivs", "stream-key")],
                 )
             )
         elif access == "ivs_sessions":
             function.add_to_role_policy(
-                iam.PolicyStatement(actions=list(IVS_SESSION_ACTIONS), resources=[self._arn("ivs", "channel")])
+                iam.PolicyStatement(actions=list(IVS_SESSION_ACTIONS), resources=[every_arn(self, "ivs", "channel")])
             )
         elif access == "ivs_chat":
             function.add_to_role_policy(
-                iam.PolicyStatement(actions=list(IVS_CHAT_ACTIONS), resources=[self._arn("ivschat", "room")])
+                iam.PolicyStatement(actions=list(IVS_CHAT_ACTIONS), resources=[every_arn(self, "ivschat", "room")])
             )
         elif access == "cognito_admin":
             self._user_pool.grant(function, *COGNITO_ADMIN_ACTIONS)
@@ -200,9 +200,3 @@ class Functions(Construct):
             function.add_to_role_policy(iam.PolicyStatement(actions=list(CLOUDWATCH_METRICS_ACTIONS), resources=["*"]))
         else:
             raise ValueError(f"function {function.node.id}: unknown access {access!r}")
-
-    def _arn(self, service: str, resource: str) -> str:
-        """Every `resource` of `service` in this stack's account and region."""
-        return Stack.of(self).format_arn(
-            service=service, resource=resource, resource_name="*", arn_format=ArnFormat.SLASH_RESOURCE_NAME
-        )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_logs as logs
+from constructs import Construct
 
 from infra.definitions import StageConfig
 
@@ -40,3 +41,11 @@ def log_retention(days: int | None) -> logs.RetentionDays:
 
 def removal_policy(config: StageConfig) -> RemovalPolicy:
     return RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+
+
+def every_arn(scope: Construct, service: str, resource: str) -> str:
+    """Every `resource` of `service` in the stack's account and region: for what IVS and IVS Chat create at
+    run time, whose ARNs no template can name."""
+    return Stack.of(scope).format_arn(
+        service=service, resource=resource, resource_name="*", arn_format=ArnFormat.SLASH_RESOURCE_NAME
+    )

@@ -14,6 +14,24 @@ from infra.definitions import StageConfig
 from schema.directives import Iam
 
 
+def every_arn(service: str, resource: str) -> dict[str, Any]:
+    """The ARN of every `resource` of `service` in the stack's account and region, as the template has it."""
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                f":{service}:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                f":{resource}/*",
+            ],
+        ]
+    }
+
+
 def declared_iam_only_mutations() -> list[str]:
     """The mutations only the back end may call, read from the strawberry definitions (not from the SDL
     text infra reads): those declared with the IAM directive and no other. Sorted."""

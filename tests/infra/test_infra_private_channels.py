@@ -61,7 +61,9 @@ def test_the_custom_resource_runs_the_key_function_through_cdks_provider(each_st
     # GIVEN the Lambdas: the key function (the project's handler) and the provider framework's
     functions = each_stage.properties("AWS::Lambda::Function")
     (key_function,) = [k for k, f in functions.items() if f.get("Handler") == PLAYBACK_KEY_FUNCTION.handler]
-    (framework,) = [k for k in functions if k.startswith("PrivateChannelsKeyProviderframework")]
+    (framework,) = [
+        k for k, f in functions.items() if k.startswith("PrivateChannels") and f.get("Handler") == "framework.onEvent"
+    ]
 
     # WHEN reading the custom resource's service token and the framework's target
     (key,) = each_stage.properties("Custom::PlaybackSigningKey").values()

@@ -28,11 +28,12 @@ from infra.definitions import (
     FUNCTIONS,
     OUTPUTS,
     SCHEDULES,
+    STAGE_TEARDOWN_FUNCTION,
     USER_POOL,
     function_env,
     function_settings,
 )
-from tests.infra.infra_synth import Synth, declared_iam_only_mutations
+from tests.infra.infra_synth import Synth, declared_iam_only_mutations, every_arn
 
 # What each access kind may do: the least-privilege lists the functions were specified with.
 ACCESS_ACTIONS: dict[str, set[str]] = {
@@ -94,7 +95,16 @@ ACCESS_ACTIONS: dict[str, set[str]] = {
     "product_api": {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
 }
 # Logical-id prefixes of the Lambdas CDK adds for its custom resources (deploy time only).
-CDK_HANDLERS = ("BucketNotificationsHandler", "CustomS3AutoDeleteObjects", "PrivateChannelsKeyProviderframework")
+CDK_HANDLERS = ("BucketNotificationsHandler", "CustomS3AutoDeleteObjects")
+# The handler of CDK's custom-resource Provider framework: one per deploy-time resource.
+PROVIDER_FRAMEWORK_HANDLER = "framework.onEvent"
+
+
+def _deploy_functions(synth: Synth) -> list[Any]:
+    """The deploy-time functions a stage has: the playback key's always, the teardown where data goes."""
+    return [f for f in DEPLOY_FUNCTIONS.values() if f is not STAGE_TEARDOWN_FUNCTION or not synth.config.retain_data]
+
+
 # Logical-id prefixes of the stack's secrets (construct paths).
 PAGINATION_SECRET = "SecretsPaginationSecret"
 PLAYBACK_KEY_SECRET = "SecretsPlaybackKey"
@@ -114,7 +124,7 @@ def _granted(synth: Synth, kind: str) -> set[str]:
 
 # The only actions that take no resource ARN a grant could name: IVS makes channel ARNs at creation, and
 # CloudWatch has no resource type for metrics (GetMetricData is granted on "*" or not at all).
-RESOURCELESS_ACTIONS = {"ivs:CreateChannel", "ivs:ListChannels", "cloudwatch:GetMetricData"}
+RESOURCELESS_ACTIONS = {"ivs:CreateChannel", "ivs:ListChannels", "ivschat:ListRooms", "cloudwatch:GetMetricData"}
 
 
 def _function(synth: Synth, name: str) -> tuple[str, dict[str, Any]]:
@@ -427,20 +437,25 @@ def test_one_lambda_per_function_definition_with_its_handler(each_stage: Synth) 
     # GIVEN the stack's Lambdas
     functions = each_stage.properties("AWS::Lambda::Function")
 
-    # WHEN setting CDK's own deploy-time handlers apart (stack-level singletons with fixed id prefixes)
+    # WHEN setting CDK's own deploy-time handlers apart (stack-level singletons with fixed id prefixes, and
+    # the Provider framework of each custom resource)
     helpers = sorted(prefix for prefix in CDK_HANDLERS for logical_id in functions if logical_id.startswith(prefix))
-    project = [f for logical_id, f in functions.items() if not logical_id.startswith(tuple(CDK_HANDLERS))]
+    frameworks = [f for f in functions.values() if f.get("Handler") == PROVIDER_FRAMEWORK_HANDLER]
+    project = [
+        f
+        for logical_id, f in functions.items()
+        if not logical_id.startswith(tuple(CDK_HANDLERS)) and f.get("Handler") != PROVIDER_FRAMEWORK_HANDLER
+    ]
 
-    # THEN there is one Lambda per FUNCTIONS and DEPLOY_FUNCTIONS entry, running that entry's handler
-    definitions = [*FUNCTIONS.values(), *DEPLOY_FUNCTIONS.values()]
+    # THEN there is one Lambda per FUNCTIONS entry and per deploy-time function of the stage (the teardown
+    # only where the stage's data goes with the stack), running that entry's handler
+    definitions = [*FUNCTIONS.values(), *_deploy_functions(each_stage)]
     assert sorted(f["Handler"] for f in project) == sorted(d.handler for d in definitions)
-    # AND CDK adds only the bucket-notification handler, the custom-resource framework of the playback
-    # key, and the bucket emptier where data is not kept
-    expected = sorted(
-        ["BucketNotificationsHandler", "PrivateChannelsKeyProviderframework"]
-        + ([] if each_stage.config.retain_data else ["CustomS3AutoDeleteObjects"])
-    )
-    assert helpers == expected
+    # AND CDK adds one Provider framework per deploy-time function, the bucket-notification handler, and the
+    # bucket emptier where data is not kept
+    assert len(frameworks) == len(_deploy_functions(each_stage))
+    expected = ["BucketNotificationsHandler"] + ([] if each_stage.config.retain_data else ["CustomS3AutoDeleteObjects"])
+    assert helpers == sorted(expected)
 
 
 def test_functions_run_the_bundled_python_on_the_configured_architecture(each_stage: Synth) -> None:
@@ -480,24 +495,6 @@ def test_each_function_gets_exactly_the_grants_its_access_kinds_name(each_stage:
             assert not any(a.startswith("cognito-idp:") for a in actions)
 
 
-def _every(service: str, resource: str) -> dict[str, Any]:
-    """The ARN of every `resource` of `service` in the stack's account and region, as the template has it."""
-    return {
-        "Fn::Join": [
-            "",
-            [
-                "arn:",
-                {"Ref": "AWS::Partition"},
-                f":{service}:",
-                {"Ref": "AWS::Region"},
-                ":",
-                {"Ref": "AWS::AccountId"},
-                f":{resource}/*",
-            ],
-        ]
-    }
-
-
 def _resource_set(resources: list[Any]) -> list[str]:
     """A statement's resources compared as a set (the template's order is CDK's, not a fact)."""
     return sorted(json.dumps(r, sort_keys=True) for r in resources)
@@ -522,8 +519,8 @@ def test_grants_name_the_stack_resources_or_this_accounts_ivs_resources(synths: 
         "cognito-idp": [[_arn(pool)]],
         "s3": [[bucket], [{"Fn::Join": ["", [bucket, "/*"]]}]],
         # AND IVS resources, which IVS makes at runtime, are those of this account and region
-        "ivs": [["*"], [_every("ivs", "channel"), _every("ivs", "stream-key")], [_every("ivs", "channel")]],
-        "ivschat": [[_every("ivschat", "room")]],
+        "ivs": [["*"], [every_arn("ivs", "channel"), every_arn("ivs", "stream-key")], [every_arn("ivs", "channel")]],
+        "ivschat": [[every_arn("ivschat", "room")]],
         # AND the API's publish mutations, one ARN each
         "appsync": [[_mutation_arn(dev, m) for m in declared_iam_only_mutations()]],
         # AND CloudWatch metrics, which have no ARN (see RESOURCELESS_ACTIONS)
@@ -885,9 +882,9 @@ def test_every_log_group_keeps_logs_for_the_stage_retention(each_stage: Synth) -
     # WHEN reading the stack's log groups (the functions' and the API's)
     groups = each_stage.properties("AWS::Logs::LogGroup")
 
-    # THEN there is one per function plus the API's and the playback key's two (its function's and its
-    # custom-resource framework's), each with that retention
-    assert len(groups) == len(FUNCTIONS) + 1 + 2
+    # THEN there is one per function plus the API's, and two per deploy-time resource (its function's and its
+    # Provider framework's), each with that retention
+    assert len(groups) == len(FUNCTIONS) + 1 + 2 * len(_deploy_functions(each_stage))
     assert {g.get("RetentionInDays") for g in groups.values()} == {days}
     # AND no function of the project falls back to a never-expiring group Lambda would create itself
     for name in FUNCTIONS:

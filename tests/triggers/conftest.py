@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from emulator.appsync.invoke import LambdaContext
+from emulator.local_aws import LOCAL_CREDENTIALS, LOCAL_REGION
 from emulator.local_aws.bootstrap import bootstrap
 from emulator.local_aws.server import LocalAwsServer
 from tests.stacks import function_environment
@@ -45,3 +46,18 @@ def cognito_event(source: str, username: str, attributes: dict[str, str], **requ
         "request": {"userAttributes": attributes, **request},
         "response": {},
     }
+
+
+@pytest.fixture
+def deploy_time_environment(local_aws: LocalAwsServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process becomes a deploy-time function's container: only the Lambda runtime's own variables
+    (those functions get no settings), pointed at the local AWS."""
+    monkeypatch.setenv("AWS_REGION", LOCAL_REGION)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", local_aws.endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", LOCAL_CREDENTIALS[0])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", LOCAL_CREDENTIALS[1])
+
+
+def deploy_time_handler(handler: Callable[[dict[str, Any], Any], dict[str, Any]], name: str) -> Handler:
+    """A deploy-time handler called as the Provider framework calls it."""
+    return lambda event: handler(event, LambdaContext(function_name=name, aws_request_id=str(uuid.uuid4())))

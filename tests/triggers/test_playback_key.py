@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -15,26 +14,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from client.playback import verify_playback_token
 from core.playback import KEY_SECRET_PROPERTY, PUBLIC_KEY_ATTRIBUTE, PlaybackKeyError, sign_playback_token
-from emulator.appsync.invoke import LambdaContext
-from emulator.local_aws import LOCAL_CREDENTIALS, LOCAL_REGION
-from emulator.local_aws.server import LocalAwsServer
+from tests.triggers.conftest import Handler, deploy_time_handler
 
-Handler = Callable[[dict[str, Any]], dict[str, Any]]
 CHANNEL = "arn:aws:ivs:us-east-1:123456789012:channel/private"
 
 
 @pytest.fixture
-def key_function(local_aws: LocalAwsServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Handler]:
-    """The handler in a container whose only environment is the Lambda runtime's own (it gets no settings)."""
+def key_function(deploy_time_environment: None) -> Handler:
     import triggers.playback_key
 
-    monkeypatch.setenv("AWS_REGION", LOCAL_REGION)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", local_aws.endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", LOCAL_CREDENTIALS[0])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", LOCAL_CREDENTIALS[1])
-    yield lambda event: triggers.playback_key.handler(
-        event, LambdaContext(function_name="playbackKey", aws_request_id=str(uuid.uuid4()))
-    )
+    return deploy_time_handler(triggers.playback_key.handler, "playbackKey")
 
 
 @pytest.fixture

@@ -1,0 +1,91 @@
+"""The deploy-time teardown function, called with CloudFormation custom-resource events against the local
+AWS: on stack deletion it deletes the stage's IVS channels (stopping live ones) and chat rooms, and no
+one else's."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+import requests
+
+from core.teardown import PROJECT_PROPERTY, STAGE_PROPERTY
+from emulator.local_aws.server import LocalAwsServer
+from tests.triggers.conftest import Handler, deploy_time_handler
+
+
+@pytest.fixture
+def teardown_function(deploy_time_environment: None) -> Handler:
+    import triggers.stage_teardown
+
+    return deploy_time_handler(triggers.stage_teardown.handler, "stageTeardown")
+
+
+def _event(request: str, project: str, stage: str) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "RequestType": request,
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/UGC-dev/guid",
+        "RequestId": str(uuid.uuid4()),
+        "LogicalResourceId": "TeardownRuntimeResources",
+        "ResourceType": "Custom::StageRuntimeResources",
+        "ResourceProperties": {"ServiceToken": "arn:...", PROJECT_PROPERTY: project, STAGE_PROPERTY: stage},
+    }
+    if request != "Create":
+        event["PhysicalResourceId"] = f"{project}-{stage}-runtime-resources"
+    return event
+
+
+def _resources(local_aws_client: Any, project: str, stage: str, count: int) -> tuple[list[str], list[str]]:
+    """`count` channels and rooms tagged as the application tags them."""
+    ivs, chat = local_aws_client("ivs"), local_aws_client("ivschat")
+    tags = {"project": project, "stage": stage, "ownerSub": "sub"}
+    channels, rooms = [], []
+    for _ in range(count):
+        name = f"{project}-{stage}-{uuid.uuid4()}"
+        channels.append(ivs.create_channel(name=name, tags=tags)["channel"]["arn"])
+        rooms.append(chat.create_room(name=name, tags=tags)["arn"])
+    return channels, rooms
+
+
+def _existing(local_aws_client: Any) -> tuple[set[str], set[str]]:
+    channels = {c["arn"] for c in local_aws_client("ivs").list_channels(maxResults=100)["channels"]}
+    rooms = {r["arn"] for r in local_aws_client("ivschat").list_rooms(maxResults=50)["rooms"]}
+    return channels, rooms
+
+
+def test_deleting_the_stack_deletes_the_stages_channels_and_rooms_only(
+    teardown_function: Handler, local_aws: LocalAwsServer, local_aws_client: Any
+) -> None:
+    # GIVEN a stage's channels and rooms (one of them live), and those of another stage and another project
+    project, stage = f"proj{uuid.uuid4().hex[:6]}", "dev"
+    mine = _resources(local_aws_client, project, stage, 3)
+    others = [_resources(local_aws_client, project, "prod", 1), _resources(local_aws_client, "elsewhere", stage, 1)]
+    live = requests.post(f"{local_aws.endpoint}/_local/ivs/streams", json={"channelArn": mine[0][0]}, timeout=5)
+    assert live.status_code == 201
+
+    # WHEN the stack is created and updated, nothing is touched
+    teardown_function(_event("Create", project, stage))
+    teardown_function(_event("Update", project, stage))
+    channels, rooms = _existing(local_aws_client)
+    assert set(mine[0]) <= channels and set(mine[1]) <= rooms
+
+    # WHEN the stack is deleted
+    answer = teardown_function(_event("Delete", project, stage))
+
+    # THEN the stage's channels (the live one's stream stopped first) and rooms are gone
+    assert answer == {"PhysicalResourceId": f"{project}-{stage}-runtime-resources"}
+    channels, rooms = _existing(local_aws_client)
+    assert not set(mine[0]) & channels
+    assert not set(mine[1]) & rooms
+    # AND the other stage's and the other project's are all still there
+    for other_channels, other_rooms in others:
+        assert set(other_channels) <= channels and set(other_rooms) <= rooms
+
+    # AND the live stream was stopped on the way
+    streams = requests.get(f"{local_aws.endpoint}/_local/ivs/streams", timeout=5).json()
+    assert mine[0][0] not in json.dumps(streams)
+
+    # AND deleting again (a retried stack deletion) finds nothing left and succeeds
+    assert teardown_function(_event("Delete", project, stage)) == answer
