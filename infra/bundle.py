@@ -1,4 +1,8 @@
-"""Build each Lambda's asset folder without Docker: `build/lambda/<function>/`.
+"""Build the Lambdas' asset folder without Docker: `build/lambda/runtime-<architecture>/`.
+
+Every function runs the same code with the same dependencies (each has its own handler), so they share
+one folder per architecture: pip runs once, not once per function, and CDK uploads one asset. A folder
+per architecture keeps stages on x86_64 and arm64 apart when one synth builds both.
 
 The folder holds the runtime packages (`core/`, `resolvers/`, `triggers/`, their .py files only) and
 the `[project] dependencies` of pyproject.toml, installed by pip as Linux wheels for Lambda's Python
@@ -177,15 +181,13 @@ def bundle_functions(
     install_deps: bool,
     installer: Installer = pip_install,
 ) -> dict[str, Path]:
-    """Every named function's asset folder, by function name."""
-    return {
-        name: bundle_function(
-            name,
-            architecture=architecture,
-            source_root=source_root,
-            out_root=out_root,
-            install_deps=install_deps,
-            installer=installer,
-        )
-        for name in names
-    }
+    """Every named function's asset folder, by function name: the one runtime folder of `architecture`."""
+    folder = bundle_function(
+        f"runtime-{architecture}",
+        architecture=architecture,
+        source_root=source_root,
+        out_root=out_root,
+        install_deps=install_deps,
+        installer=installer,
+    )
+    return dict.fromkeys(names, folder)

@@ -470,14 +470,19 @@ def test_functions_run_the_bundled_python_on_the_configured_architecture(each_st
         assert function["Timeout"] == definition.timeout_seconds
 
 
-def test_each_function_deploys_the_folder_bundled_for_it(each_stage: Synth) -> None:
-    for name in FUNCTIONS:
-        # WHEN reading a function's code location
-        _, function = _function(each_stage, name)
+def test_every_function_deploys_the_runtime_folder_of_its_architecture(each_stage: Synth) -> None:
+    # GIVEN the folder bundled for the stage's architecture (one for every function: same code and deps)
+    folder = each_stage.asset_root / f"runtime-{each_stage.config.lambda_architecture}"
+    # CDK names a custom-hashed asset by the SHA-256 of that hash (the content's, not the path's, which CDK
+    # would stage only once per process)
+    expected = hashlib.sha256(content_hash(folder).encode()).hexdigest()
+    handlers = {d.handler for d in [*FUNCTIONS.values(), *DEPLOY_FUNCTIONS.values()]}
+    project = [f for f in each_stage.properties("AWS::Lambda::Function").values() if f.get("Handler") in handlers]
+    assert len(project) == len(FUNCTIONS) + len(_deploy_functions(each_stage))
 
-        # THEN the asset is named by the content of build/lambda/<name> (not by its path, which CDK
-        # would stage only once per process); CDK names a custom-hashed asset by the SHA-256 of that hash
-        expected = hashlib.sha256(content_hash(each_stage.asset_root / name).encode()).hexdigest()
+    for function in project:
+        # WHEN reading a function's code location
+        # THEN it is that one asset
         assert function["Code"]["S3Key"] == f"{expected}.zip"
 
 

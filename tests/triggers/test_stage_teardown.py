@@ -49,19 +49,34 @@ def _resources(local_aws_client: Any, project: str, stage: str, count: int) -> t
     return channels, rooms
 
 
+def _all(call: Any, key: str) -> set[str]:
+    """Every ARN a List call returns, page by page (the session's local AWS holds other tests' too)."""
+    found: set[str] = set()
+    token: str | None = None
+    while True:
+        page = call(**({"nextToken": token} if token else {}))
+        found |= {item["arn"] for item in page[key]}
+        token = page.get("nextToken")
+        if not token:
+            return found
+
+
 def _existing(local_aws_client: Any) -> tuple[set[str], set[str]]:
-    channels = {c["arn"] for c in local_aws_client("ivs").list_channels(maxResults=100)["channels"]}
-    rooms = {r["arn"] for r in local_aws_client("ivschat").list_rooms(maxResults=50)["rooms"]}
-    return channels, rooms
+    return (
+        _all(local_aws_client("ivs").list_channels, "channels"),
+        _all(local_aws_client("ivschat").list_rooms, "rooms"),
+    )
 
 
 def test_deleting_the_stack_deletes_the_stages_channels_and_rooms_only(
     teardown_function: Handler, local_aws: LocalAwsServer, local_aws_client: Any
 ) -> None:
-    # GIVEN a stage's channels and rooms (one of them live), and those of another stage and another project
+    # GIVEN another project's channels and rooms (more than a page of each), a stage's (one of them live),
+    # and those of another stage of the same project
     project, stage = f"proj{uuid.uuid4().hex[:6]}", "dev"
+    others = [_resources(local_aws_client, "elsewhere", stage, 110)]
     mine = _resources(local_aws_client, project, stage, 3)
-    others = [_resources(local_aws_client, project, "prod", 1), _resources(local_aws_client, "elsewhere", stage, 1)]
+    others.append(_resources(local_aws_client, project, "prod", 1))
     live = requests.post(f"{local_aws.endpoint}/_local/ivs/streams", json={"channelArn": mine[0][0]}, timeout=5)
     assert live.status_code == 201
 
