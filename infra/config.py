@@ -162,6 +162,7 @@ _KEYS: dict[str, _Key] = {
     "apiMaxBatchSize": _Key("api_max_batch_size", _optional(_int_in(1, 2000))),
     # WAF's own range for a rate-based rule.
     "wafRateLimit": _Key("waf_rate_limit", _optional(_int_in(100, 2_000_000_000))),
+    "playbackKeyVersion": _Key("playback_key_version", _int_in(1, 9999)),
     "enableAmazonProductStreamAction": _Key("enable_amazon_product_stream_action", _bool),
     "productApiLocale": _Key("product_api_locale", _product_locale),
     "productLinkRegionCode": _Key("product_link_region_code", _link_region_code),

@@ -265,6 +265,8 @@ class StageConfig:
     api_max_batch_size: int | None = None
     # Requests per client IP per 5 minutes before a WAF web ACL on the API blocks it; None: no web ACL.
     waf_rate_limit: int | None = None
+    # Bumping it rotates the playback signing key: a new secret, key and IVS key pair replace the old ones.
+    playback_key_version: int = 1
     # The AMAZON_PRODUCT overlay and its PA-API search (core/products.py); off unless a stage opts in.
     enable_amazon_product_stream_action: bool = False
     # PA-API marketplace country ("United Kingdom"); blank means United States.

@@ -148,9 +148,10 @@ def suppress(
             [
                 NagPackSuppression(
                     id="AwsSolutions-SMG4",
-                    reason="No rotation Lambda fits these secrets: the pagination key signs 24-hour page tokens, the "
-                    "playback key's public half is imported into IVS (a new key is a new key pair), and the "
-                    "product API keys are issued by Amazon Associates, not by AWS.",
+                    reason="No rotation Lambda fits these secrets: the pagination key signs 24-hour page tokens; "
+                    "the playback key's public half is imported into IVS, so a new key is a new key pair (rotated "
+                    "by bumping the stage's playbackKeyVersion); the product API keys are issued by Amazon "
+                    "Associates, not by AWS.",
                 )
             ],
             apply_to_children=True,

@@ -5,6 +5,8 @@ inside the playback key secret, once, and returns its public half; the stack imp
 `AWS::IVS::PlaybackKeyPair`. The API function signs playback tokens with the private key (core.playback),
 and IVS checks them against the key pair. The local stack's bootstrap runs the same core code
 (core.playback.ensure_signing_key).
+
+Rotation: bump the stage's `playbackKeyVersion` and deploy (see `infra.constructs.stage.playback_key_id`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from constructs import Construct
 
 from core.playback import KEY_SECRET_PROPERTY, PUBLIC_KEY_ATTRIBUTE
 from infra.constructs.deploy_time import DeployTimeResource
+from infra.constructs.stage import playback_key_id
 from infra.definitions import PLAYBACK_KEY_FUNCTION, StageConfig
 
 
@@ -34,7 +37,7 @@ class PrivateChannels(Construct):
         super().__init__(scope, construct_id)
         key = DeployTimeResource(
             self,
-            "SigningKey",
+            playback_key_id(config, "SigningKey"),
             config=config,
             definition=PLAYBACK_KEY_FUNCTION,
             asset=asset,
@@ -48,7 +51,7 @@ class PrivateChannels(Construct):
         )
         self.key_pair = ivs.CfnPlaybackKeyPair(
             self,
-            "KeyPair",
+            playback_key_id(config, "KeyPair"),
             name=f"ugc-{config.stage}",
             public_key_material=key.resource.get_att_string(PUBLIC_KEY_ATTRIBUTE),
         )

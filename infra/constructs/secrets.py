@@ -9,7 +9,7 @@ from aws_cdk import RemovalPolicy, SecretValue
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from infra.constructs.stage import removal_policy
+from infra.constructs.stage import playback_key_id, removal_policy
 from infra.definitions import StageConfig
 
 PAGINATION_SECRET_LENGTH = 64
@@ -36,7 +36,7 @@ class Secrets(Construct):
         )
         self.playback_key = secretsmanager.Secret(
             self,
-            "PlaybackKey",
+            playback_key_id(config, "PlaybackKey"),
             description="EC P-384 private key (PEM) that signs IVS playback tokens of private channels",
             # A random placeholder: the deploy-time function replaces it with the key, inside the secret,
             # so the private key never appears in a template or a parameter.

@@ -49,3 +49,12 @@ def every_arn(scope: Construct, service: str, resource: str) -> str:
     return Stack.of(scope).format_arn(
         service=service, resource=resource, resource_name="*", arn_format=ArnFormat.SLASH_RESOURCE_NAME
     )
+
+
+def playback_key_id(config: StageConfig, construct_id: str) -> str:
+    """The construct id of a playback-key resource at the stage's key version. A new version is a new
+    logical id, so CloudFormation creates the new secret, key and key pair, moves the API onto them, and
+    deletes the old ones at the end of the deployment (or keeps them if it rolls back). Version 1 keeps
+    the plain id, so existing stages are not replaced."""
+    version = config.playback_key_version
+    return construct_id if version == 1 else f"{construct_id}V{version}"

@@ -12,13 +12,14 @@ from tests.infra.infra_synth import Synth
 STAGES = ("dev", "prod", "full")
 # cdk.json's stages, plus one that turns on every optional feature (so nag, cfn-lint and the template
 # tests see those resources too): product search, a WAF rate limit, a stage-wide batch size, AppSync's
-# query limits and full logging, x86_64.
+# query limits and full logging, a rotated playback key, x86_64.
 FULL_STAGE = {
     "enableAmazonProductStreamAction": True,
     "productApiLocale": "United Kingdom",
     "productLinkRegionCode": "21",
     "wafRateLimit": 2000,
     "apiMaxBatchSize": 100,
+    "playbackKeyVersion": 2,
     "lambdaArchitecture": "x86_64",
     "apiQueryDepthLimit": 8,
     "apiResolverCountLimit": 200,

@@ -102,3 +102,30 @@ def test_only_the_key_function_writes_the_secret_and_only_the_api_reads_it(each_
         "secretsmanager:GetSecretValue",
         "secretsmanager:DescribeSecret",
     }
+
+
+def test_a_new_key_version_replaces_the_secret_key_and_key_pair(dev: Synth, full: Synth) -> None:
+    """Rotation: bumping playbackKeyVersion gives the three resources new logical ids, so CloudFormation
+    creates the new ones, points the API at the new secret, and deletes the old ones at the end of the
+    deployment (or keeps them if it rolls back)."""
+    # GIVEN dev at version 1 and the `full` test stage at version 2
+    assert (dev.config.playback_key_version, full.config.playback_key_version) == (1, 2)
+
+    def ids(synth: Synth) -> list[str]:
+        return [
+            synth.id_with_prefix("AWS::SecretsManager::Secret", PLAYBACK_SECRET),
+            *synth.resources("Custom::PlaybackSigningKey"),
+            synth.only_id("AWS::IVS::PlaybackKeyPair"),
+        ]
+
+    # THEN version 1 keeps the plain ids (deployed stages are not replaced), version 2 has its own
+    assert all("V2" not in logical_id for logical_id in ids(dev))
+    assert all(
+        logical_id.startswith(("SecretsPlaybackKeyV2", "PrivateChannelsSigningKeyV2", "PrivateChannelsKeyPairV2"))
+        for logical_id in ids(full)
+    )
+    # AND the API signs with the new version's secret
+    (api,) = [
+        f for f in full.properties("AWS::Lambda::Function").values() if f.get("Handler") == FUNCTIONS["api"].handler
+    ]
+    assert api["Environment"]["Variables"]["PLAYBACK_KEY_SECRET_ARN"] == {"Ref": ids(full)[0]}

@@ -54,6 +54,9 @@ def test_product_options_are_read_and_the_locale_normalised() -> None:
         ("apiMaxBatchSize", 0),
         ("apiMaxBatchSize", 2001),
         ("apiMaxBatchSize", 1.5),
+        ("playbackKeyVersion", 0),
+        ("playbackKeyVersion", "2"),
+        ("playbackKeyVersion", 10000),
     ],
 )
 def test_bad_stage_options_fail_naming_the_key(key: str, value: object) -> None:
