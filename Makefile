@@ -49,8 +49,9 @@ format: $(VENV)/.dev
 schema: $(VENV)/.local
 	$(BIN)/python -m schema schema.graphql
 
+# Every stage's template, failing on a cdk-nag finding or a cfn-lint error.
 synth: $(VENV)/.dev
-	$(BIN)/python -m infra.app --all
+	$(BIN)/python -m infra.app --all --check
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench

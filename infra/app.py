@@ -42,6 +42,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="context value, as with the CDK CLI (e.g. -c stage=prod)",
     )
     parser.add_argument("--all", action="store_true", help="synthesise every stage cdk.json defines")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="fail unless every stack passes cdk-nag's AWS Solutions rules and cfn-lint (needs the dev extras)",
+    )
     args = parser.parse_args(argv)
 
     # cdk.json's context is the default; the CLI's own context (CDK_CONTEXT_JSON) overrides it.
@@ -58,7 +63,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (ConfigError, BundleError, FileNotFoundError) as exc:
         # A configuration mistake, not a bug: the message names what to fix, a traceback would bury it.
         raise SystemExit(f"error: {exc}") from None
-    app.synth()
+    assembly = app.synth()
+    if args.check:
+        _check(assembly)
+
+
+def _check(assembly: object) -> None:
+    from infra.checks import check_assembly
+
+    failed = False
+    for stack, problems in check_assembly(assembly).items():
+        for problem in problems:
+            print(f"{stack}: {problem}")
+        print(f"{stack}: {'FAILED' if problems else 'passes cdk-nag and cfn-lint'}")
+        failed = failed or bool(problems)
+    if failed:
+        raise SystemExit(1)
 
 
 def _stage_names(app: App) -> list[str]:

@@ -3,7 +3,8 @@ the reason it is accepted.
 
 `apply_checks(app)` adds the rule pack to an app (infra.app does, for every stage it builds);
 `suppress(...)` records the accepted findings on a stack's resources (infra.stack does). A finding not
-suppressed here is an error annotation, and fails synthesis.
+suppressed here is an error annotation: the CDK CLI fails the synth on it, and so does `make synth`
+(infra.checks).
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@ suppressed with a reason, see infra.nag) and cfn-lint over the CloudFormation te
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
 from typing import Any
 
+from infra.checks import cfn_lint_errors, check_assembly
+from infra.nag import apply_checks
 from tests.infra.infra_synth import Synth
 
 NAG_FINDING = "AwsSolutions-.*"
@@ -53,13 +55,25 @@ def test_suppressions_are_resource_scoped_where_they_can_be(each_stage: Synth) -
 
 
 def test_cfn_lint_finds_no_errors(each_stage: Synth) -> None:
-    from cfnlint.api import ManualArgs, lint
+    assert cfn_lint_errors(each_stage.template.to_json()) == []
 
-    matches = lint(
-        json.dumps(each_stage.template.to_json()),
-        config=ManualArgs(regions=["us-east-1"]),
-    )
-    # Errors only (rule ids E...): warnings (W...) and informational findings (I...) are advice, e.g. W3005
-    # on DependsOn that CDK writes alongside an implicit reference.
-    errors = [f"{m.rule.id} {'/'.join(map(str, m.path))}: {m.message}" for m in matches if m.rule.id.startswith("E")]
-    assert errors == []
+
+def test_the_check_make_synth_runs_fails_a_stack_with_a_finding_or_a_lint_error(tmp_path: Path) -> None:
+    from aws_cdk import App, CfnResource, Stack
+    from aws_cdk import aws_s3 as s3
+
+    # GIVEN an app with the project's rule pack: a stack with a bucket nothing suppresses, one with a
+    # resource cfn-lint rejects, and a clean one
+    app = App(outdir=str(tmp_path))
+    apply_checks(app)
+    s3.Bucket(Stack(app, "Unsuppressed"), "Bucket")
+    CfnResource(Stack(app, "Invalid"), "Queue", type="AWS::SQS::Queue", properties={"DelaySeconds": "soon"})
+    CfnResource(Stack(app, "Clean"), "Topic", type="AWS::SNS::Topic", properties={"KmsMasterKeyId": "alias/aws/sns"})
+
+    # WHEN the assembly is checked
+    results = check_assembly(app.synth())
+
+    # THEN the findings name their rule and resource, and only the clean stack passes
+    assert any(p.startswith("/Unsuppressed/Bucket/Resource: AwsSolutions-S1") for p in results["Unsuppressed"])
+    assert any(p.startswith("E") and "DelaySeconds" in p for p in results["Invalid"])
+    assert results["Clean"] == []
