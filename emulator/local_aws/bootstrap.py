@@ -313,51 +313,45 @@ def _public_read_policy(bucket: str) -> dict[str, Any]:
     }
 
 
-def _pagination_secret(secretsmanager: Any, name: str) -> str:
+def _secret(secretsmanager: Any, name: str, description: str, initial_value: str) -> str:
+    """The ARN of the secret `name`, created with `initial_value` if it does not exist yet (a value
+    already there is kept: a restart must not change the keys the running stack uses)."""
     try:
         return str(secretsmanager.describe_secret(SecretId=name)["ARN"])
     except ClientError as exc:
         if _code(exc) != "ResourceNotFoundException":
             raise
-    created = secretsmanager.create_secret(
-        Name=name,
-        Description="Signs pagination tokens (nextToken) of the local stack",
-        SecretString=secrets.token_hex(32),  # 64 characters, like the deployed stack's generated secret
-    )
+    created = secretsmanager.create_secret(Name=name, Description=description, SecretString=initial_value)
     return str(created["ARN"])
+
+
+def _pagination_secret(secretsmanager: Any, name: str) -> str:
+    # 64 characters, like the deployed stack's generated secret.
+    return _secret(
+        secretsmanager, name, "Signs pagination tokens (nextToken) of the local stack", secrets.token_hex(32)
+    )
 
 
 def _product_api_secret(secretsmanager: Any, name: str) -> str:
-    try:
-        return str(secretsmanager.describe_secret(SecretId=name)["ARN"])
-    except ClientError as exc:
-        if _code(exc) != "ResourceNotFoundException":
-            raise
-    created = secretsmanager.create_secret(
-        Name=name,
-        Description="Product Advertising API credentials of the local stack (the local AWS serves PA-API)",
-        SecretString=json.dumps(LOCAL_PRODUCT_API_CREDENTIALS),
+    return _secret(
+        secretsmanager,
+        name,
+        "Product Advertising API credentials of the local stack (the local AWS serves PA-API)",
+        json.dumps(LOCAL_PRODUCT_API_CREDENTIALS),
     )
-    return str(created["ARN"])
 
 
 def _playback_key_secret(secretsmanager: Any, name: str) -> tuple[str, str]:
     """(ARN, public PEM) of the secret holding the playback signing key. The key is made by the code the
     deployed stack runs at deploy time (core.playback.ensure_signing_key), once: a new key on every
     bootstrap would invalidate the tokens players already hold."""
-    try:
-        arn = str(secretsmanager.describe_secret(SecretId=name)["ARN"])
-    except ClientError as exc:
-        if _code(exc) != "ResourceNotFoundException":
-            raise
-        arn = str(
-            secretsmanager.create_secret(
-                Name=name,
-                Description="EC P-384 private key that signs IVS playback tokens (local stack)",
-                # A placeholder, as CDK's generated value is: ensure_signing_key replaces it with the key.
-                SecretString=secrets.token_hex(16),
-            )["ARN"]
-        )
+    # Created with a placeholder, as CDK's generated value is: ensure_signing_key replaces it with the key.
+    arn = _secret(
+        secretsmanager,
+        name,
+        "EC P-384 private key that signs IVS playback tokens (local stack)",
+        secrets.token_hex(16),
+    )
     return arn, ensure_signing_key(secretsmanager, arn)
 
 
