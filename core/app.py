@@ -17,7 +17,7 @@ from core.ivs import IvsAdmin
 from core.metrics import Metrics
 from core.moderation import Moderation
 from core.pagination import PageTokens
-from core.playback import PlaybackTokens
+from core.playback import PlaybackTokens, SigningKey
 from core.products import ProductSearch
 from core.publisher import Publisher
 from core.sessions import Sessions
@@ -32,7 +32,7 @@ class Core:
         self.clients = clients or Clients(settings.region)
         self._secret: bytes | None = None
         self._products: ProductSearch | None = None
-        self._playback_key: str | None = None
+        self._playback_key = SigningKey(self._read_playback_key)
 
     def _pagination_secret(self) -> bytes:
         # Read on first use (not at cold start) and kept for the container's life.
@@ -41,15 +41,11 @@ class Core:
             self._secret = str(out["SecretString"]).encode()
         return self._secret
 
-    def _playback_private_key(self) -> str:
-        # Like the pagination secret: read on first use, kept for the container's life, so only
-        # createPlaybackToken calls Secrets Manager, and only once per container.
+    def _read_playback_key(self) -> str:
         if not self.settings.playback_key_secret_arn:
             raise SettingsError("invalid or missing environment variables: PLAYBACK_KEY_SECRET_ARN")
-        if self._playback_key is None:
-            out = self.clients.secretsmanager.get_secret_value(SecretId=self.settings.playback_key_secret_arn)
-            self._playback_key = str(out["SecretString"])
-        return self._playback_key
+        out = self.clients.secretsmanager.get_secret_value(SecretId=self.settings.playback_key_secret_arn)
+        return str(out["SecretString"])
 
     # Adapters are built on first use, so a cold start creates only the clients its request needs.
     def ivs(self) -> IvsAdmin:
@@ -97,7 +93,7 @@ class Core:
 
     @cached_property
     def playback(self) -> PlaybackTokens:
-        return PlaybackTokens(self.channels, self.moderation, self._playback_private_key)
+        return PlaybackTokens(self.channels, self.moderation, self._playback_key)
 
     @cached_property
     def sessions(self) -> Sessions:

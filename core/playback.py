@@ -51,9 +51,11 @@ class PlaybackToken:
 
 
 # The deploy-time custom resource's interface (triggers/playback_key.py, infra PrivateChannels): the
-# secret it fills, and the attribute that returns the public key.
+# secret it fills, and the attributes that return the public key and (once it holds the key) the secret.
 KEY_SECRET_PROPERTY = "SecretId"  # noqa: S105 - a property name, not a secret
 PUBLIC_KEY_ATTRIBUTE = "PublicKeyPem"
+SECRET_ARN_ATTRIBUTE = "SecretArn"  # noqa: S105 - an attribute name, not a secret
+PEM_PRIVATE_KEY_MARK = "PRIVATE KEY-----"
 
 
 class PlaybackKeyError(ValueError):
@@ -111,6 +113,25 @@ def ensure_signing_key(secretsmanager: Any, secret_id: str) -> str:
     private_pem = generate_private_key_pem()
     secretsmanager.put_secret_value(SecretId=secret_id, SecretString=private_pem)
     return public_key_pem(private_pem)
+
+
+class SigningKey:
+    """The private key, read from its secret on first use and kept for the container's life, so only
+    createPlaybackToken reads Secrets Manager, once per container. A value that is no PEM private key yet
+    (the placeholder, before the deploy that makes the key got there) is not kept: the next request reads
+    the secret again instead of failing for the container's life."""
+
+    def __init__(self, read: Callable[[], str]) -> None:
+        self._read = read
+        self._key: str | None = None
+
+    def __call__(self) -> str:
+        if self._key is not None:
+            return self._key
+        value = self._read()
+        if PEM_PRIVATE_KEY_MARK in value:
+            self._key = value
+        return value
 
 
 def _b64url(data: bytes) -> str:

@@ -65,7 +65,7 @@ class UgcStack(Stack):
             assets_bucket=uploads.bucket.bucket_name,
             assets_base_url=uploads.base_url,
             graphql_url=api.api.graphql_url,
-            playback_key_secret_arn=secrets.playback_key.secret_arn,
+            playback_key_secret_arn=private_channels.secret_arn,
             product_api_secret_arn=secrets.product_api.secret_arn if secrets.product_api else "",
         )
         functions = Functions(

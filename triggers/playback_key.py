@@ -2,7 +2,8 @@
 
 On Create and Update it makes sure the playback key secret holds an EC P-384 private key, generating one
 inside the secret the first time, and returns the public half (`Data.PublicKeyPem`), which the stack
-imports into IVS as its `AWS::IVS::PlaybackKeyPair`. Delete does nothing: the secret and the key pair
+imports into IVS as its `AWS::IVS::PlaybackKeyPair`, and the secret's ARN (`Data.SecretArn`), which the
+API function's environment names. Delete does nothing: the secret and the key pair
 are stack resources, which CloudFormation deletes (or keeps) itself. An exception fails the deployment
 with its message, and CloudFormation rolls back.
 """
@@ -15,7 +16,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from core.aws import Clients
-from core.playback import KEY_SECRET_PROPERTY, PUBLIC_KEY_ATTRIBUTE, ensure_signing_key
+from core.playback import KEY_SECRET_PROPERTY, PUBLIC_KEY_ATTRIBUTE, SECRET_ARN_ATTRIBUTE, ensure_signing_key
 
 logger = Logger()
 
@@ -29,4 +30,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     public_pem = ensure_signing_key(Clients(os.environ["AWS_REGION"]).secretsmanager, secret_id)
     logger.info("playback key ready", request=request, secret=secret_id)
     # The secret names the resource: the same secret on an update is the same key, never a replacement.
-    return {"PhysicalResourceId": secret_id, "Data": {PUBLIC_KEY_ATTRIBUTE: public_pem}}
+    # The secret's ARN comes back too: functions that read the key name it through this attribute, so
+    # CloudFormation updates them only once the secret holds the key.
+    return {
+        "PhysicalResourceId": secret_id,
+        "Data": {PUBLIC_KEY_ATTRIBUTE: public_pem, SECRET_ARN_ATTRIBUTE: secret_id},
+    }

@@ -18,7 +18,7 @@ from aws_cdk import aws_ivs as ivs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from core.playback import KEY_SECRET_PROPERTY, PUBLIC_KEY_ATTRIBUTE
+from core.playback import KEY_SECRET_PROPERTY, PUBLIC_KEY_ATTRIBUTE, SECRET_ARN_ATTRIBUTE
 from infra.constructs.deploy_time import DeployTimeResource
 from infra.constructs.stage import playback_key_id
 from infra.definitions import PLAYBACK_KEY_FUNCTION, StageConfig
@@ -49,6 +49,9 @@ class PrivateChannels(Construct):
         key.function.add_to_role_policy(
             iam.PolicyStatement(actions=["secretsmanager:PutSecretValue"], resources=[secret.secret_arn])
         )
+        # The secret's ARN as the custom resource returns it: a function whose environment names it is
+        # created (or, at a rotation, moved to the new secret) only once the secret holds the key.
+        self.secret_arn = key.resource.get_att_string(SECRET_ARN_ATTRIBUTE)
         self.key_pair = ivs.CfnPlaybackKeyPair(
             self,
             playback_key_id(config, "KeyPair"),

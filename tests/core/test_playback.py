@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from client.playback import InvalidPlaybackToken, verify_playback_token
 from core.errors import Forbidden, NotFound, ValidationError
 from core.models import AccountItem
-from core.playback import TOKEN_SECONDS, PlaybackTokens, sign_playback_token
+from core.playback import TOKEN_SECONDS, PlaybackTokens, SigningKey, sign_playback_token
 
 ARN = "arn:aws:ivs:us-east-1:123456789012:channel/abcd"
 NOW = 1_700_000_000
@@ -144,3 +144,22 @@ def test_non_follower_banned_public_and_unknown_are_refused() -> None:
         _tokens(private=False).issue("owner", "abcd")
     with pytest.raises(NotFound):
         _tokens().issue("owner", "nope")
+
+
+def test_the_signing_key_is_read_once_but_a_placeholder_is_not_kept() -> None:
+    # GIVEN a secret that still holds its placeholder, then the key (the deploy that makes it got there)
+    values = iter(["f3a9c0d2placeholder", PRIVATE, "never read"])
+    reads: list[str] = []
+
+    def read() -> str:
+        reads.append(value := next(values))
+        return value
+
+    key = SigningKey(read)
+
+    # WHEN the key is asked for three times
+    first, second, third = key(), key(), key()
+
+    # THEN the placeholder was not kept (the second call read the secret again), and the key was
+    assert (first, second, third) == ("f3a9c0d2placeholder", PRIVATE, PRIVATE)
+    assert len(reads) == 2

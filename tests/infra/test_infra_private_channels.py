@@ -124,8 +124,9 @@ def test_a_new_key_version_replaces_the_secret_key_and_key_pair(dev: Synth, full
         logical_id.startswith(("SecretsPlaybackKeyV2", "PrivateChannelsSigningKeyV2", "PrivateChannelsKeyPairV2"))
         for logical_id in ids(full)
     )
-    # AND the API signs with the new version's secret
+    # AND the API signs with the new version's secret, named through the new key resource (so CloudFormation
+    # moves the API only once that secret holds the key)
     (api,) = [
         f for f in full.properties("AWS::Lambda::Function").values() if f.get("Handler") == FUNCTIONS["api"].handler
     ]
-    assert api["Environment"]["Variables"]["PLAYBACK_KEY_SECRET_ARN"] == {"Ref": ids(full)[0]}
+    assert api["Environment"]["Variables"]["PLAYBACK_KEY_SECRET_ARN"] == {"Fn::GetAtt": [ids(full)[1], "SecretArn"]}

@@ -107,7 +107,6 @@ def _deploy_functions(synth: Synth) -> list[Any]:
 
 # Logical-id prefixes of the stack's secrets (construct paths).
 PAGINATION_SECRET = "SecretsPaginationSecret"
-PLAYBACK_KEY_SECRET = "SecretsPlaybackKey"
 PRODUCT_API_SECRET = "SecretsProductApiCredentials"
 
 
@@ -309,7 +308,8 @@ def test_function_environment_is_what_function_settings_gives_each_function(each
         "<table>": {"Ref": each_stage.only_id("AWS::DynamoDB::Table")},
         "<pool>": {"Ref": each_stage.only_id("AWS::Cognito::UserPool")},
         "<secret>": _secret(each_stage, PAGINATION_SECRET),
-        "<playback>": _secret(each_stage, PLAYBACK_KEY_SECRET),
+        # (the playback key's secret as its custom resource returns it, once the secret holds the key)
+        "<playback>": {"Fn::GetAtt": [*each_stage.resources("Custom::PlaybackSigningKey"), "SecretArn"]},
         "<bucket>": {"Ref": each_stage.only_id("AWS::S3::Bucket")},
         "<assets>": _assets_base_url(each_stage),
         "<graphql>": _graphql_url(each_stage),

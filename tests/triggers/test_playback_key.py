@@ -13,7 +13,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from client.playback import verify_playback_token
-from core.playback import KEY_SECRET_PROPERTY, PUBLIC_KEY_ATTRIBUTE, PlaybackKeyError, sign_playback_token
+from core.playback import (
+    KEY_SECRET_PROPERTY,
+    PUBLIC_KEY_ATTRIBUTE,
+    SECRET_ARN_ATTRIBUTE,
+    PlaybackKeyError,
+    sign_playback_token,
+)
 from tests.triggers.conftest import Handler, deploy_time_handler
 
 CHANNEL = "arn:aws:ivs:us-east-1:123456789012:channel/private"
@@ -60,8 +66,10 @@ def test_create_generates_the_key_inside_the_secret_and_returns_its_public_half(
     # WHEN CloudFormation creates the custom resource
     answer = key_function(_event("Create", placeholder_secret))
 
-    # THEN the resource is named by the secret, and returns a public key
+    # THEN the resource is named by the secret, and returns the secret (for the API's environment) and a
+    # public key
     assert answer["PhysicalResourceId"] == placeholder_secret
+    assert answer["Data"][SECRET_ARN_ATTRIBUTE] == placeholder_secret
     public_pem = answer["Data"][PUBLIC_KEY_ATTRIBUTE]
     assert public_pem.startswith("-----BEGIN PUBLIC KEY-----")
     # AND the secret now holds the private half: a token the API would sign verifies with the returned key
