@@ -259,7 +259,8 @@ class StageConfig:
     api_introspection: bool = True
     # AppSync field-level logging to CloudWatch: ERROR, ALL or NONE (verbose content always excluded).
     api_log_level: str = "ERROR"
-    # X-Ray tracing of GraphQL requests.
+    # X-Ray tracing of GraphQL requests, and active tracing of the functions, so a trace runs from AppSync
+    # through the resolver Lambda (its cold start and duration included).
     api_xray: bool = False
     # maxBatchSize of every batch resolver (BatchInvoke); None keeps each field's own (schema.lambda_fields).
     api_max_batch_size: int | None = None

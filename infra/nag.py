@@ -59,9 +59,9 @@ STACK_SUPPRESSIONS: tuple[NagPackSuppression, ...] = (
     ),
     NagPackSuppression(
         id="AwsSolutions-IAM5",
-        reason="Resource '*' only for actions IAM cannot scope: ivs:CreateChannel, ivs:ListChannels and "
-        "ivschat:ListRooms take no resource, and cloudwatch:GetMetricData has no resource type (see "
-        "infra.constructs.functions and infra.constructs.teardown).",
+        reason="Resource '*' only for actions IAM cannot scope: ivs:CreateChannel, ivs:ListChannels, "
+        "ivschat:ListRooms and X-Ray's PutTraceSegments/PutTelemetryRecords take no resource, and "
+        "cloudwatch:GetMetricData has no resource type (see infra.constructs.functions and .teardown).",
         applies_to=["Resource::*"],
     ),
     NagPackSuppression(

@@ -148,6 +148,9 @@ class Functions(Construct):
                 timeout=Duration.seconds(definition.timeout_seconds),
                 environment=dict(environments[name]),
                 log_group=log_group,
+                # Active tracing where the stage traces its API: CDK grants xray:PutTraceSegments and
+                # PutTelemetryRecords (which take no resource) to the function's role.
+                tracing=lambda_.Tracing.ACTIVE if config.api_xray else lambda_.Tracing.DISABLED,
             )
             for access in definition.access:
                 self._grant(function, access)

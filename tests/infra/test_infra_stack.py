@@ -123,7 +123,16 @@ def _granted(synth: Synth, kind: str) -> set[str]:
 
 # The only actions that take no resource ARN a grant could name: IVS makes channel ARNs at creation, and
 # CloudWatch has no resource type for metrics (GetMetricData is granted on "*" or not at all).
-RESOURCELESS_ACTIONS = {"ivs:CreateChannel", "ivs:ListChannels", "ivschat:ListRooms", "cloudwatch:GetMetricData"}
+RESOURCELESS_ACTIONS = {
+    "ivs:CreateChannel",
+    "ivs:ListChannels",
+    "ivschat:ListRooms",
+    "cloudwatch:GetMetricData",
+    # Where the stage traces its functions (apiXray).
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+}
+XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
 
 def _function(synth: Synth, name: str) -> tuple[str, dict[str, Any]]:
@@ -468,6 +477,10 @@ def test_functions_run_the_bundled_python_on_the_configured_architecture(each_st
         assert function["Architectures"] == [each_stage.config.lambda_architecture]
         assert function["MemorySize"] == (each_stage.config.lambda_memory_mb or definition.memory_mb)
         assert function["Timeout"] == definition.timeout_seconds
+        # AND it is traced (active X-Ray) exactly where the stage traces its API (no TracingConfig is Lambda's
+        # default, PassThrough: it traces only requests that arrive sampled)
+        mode = function.get("TracingConfig", {}).get("Mode", "PassThrough")
+        assert mode == ("Active" if each_stage.config.api_xray else "PassThrough"), name
 
 
 def test_every_function_deploys_the_runtime_folder_of_its_architecture(each_stage: Synth) -> None:
@@ -494,7 +507,9 @@ def test_each_function_gets_exactly_the_grants_its_access_kinds_name(each_stage:
         actions = {a for s in statements for a in _as_list(s["Action"])}
 
         # THEN they are exactly those of its access kinds: nothing missing, nothing extra
-        assert actions == set().union(*(_granted(each_stage, kind) for kind in definition.access)), name
+        # (plus X-Ray's, where the stage traces its functions)
+        expected = set().union(*(_granted(each_stage, kind) for kind in definition.access))
+        assert actions == expected | (XRAY_ACTIONS if each_stage.config.api_xray else set()), name
         # AND a Cognito trigger function never administers the pool (that grant would be a cycle)
         if name in COGNITO_TRIGGERS.values():
             assert not any(a.startswith("cognito-idp:") for a in actions)
