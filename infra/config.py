@@ -36,6 +36,7 @@ _STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
 
 
+_EMAIL = re.compile(r"^[^@\s]+@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
 _REGION_CODE = re.compile(r"^[A-Za-z0-9]{0,8}$")
 
 
@@ -127,6 +128,12 @@ def _link_region_code(value: object) -> object:
     return value
 
 
+def _email(value: object) -> object:
+    if not isinstance(value, str) or not _EMAIL.fullmatch(value):
+        raise ValueError("expected an e-mail address")
+    return value
+
+
 def _optional(parse: Callable[[object], object]) -> Callable[[object], object]:
     return lambda value: None if value is None else parse(value)
 
@@ -162,6 +169,8 @@ _KEYS: dict[str, _Key] = {
     "apiMaxBatchSize": _Key("api_max_batch_size", _optional(_int_in(1, 2000))),
     # WAF's own range for a rate-based rule.
     "wafRateLimit": _Key("waf_rate_limit", _optional(_int_in(100, 2_000_000_000))),
+    "alarms": _Key("alarms", _bool),
+    "alarmEmail": _Key("alarm_email", _optional(_email)),
     "playbackKeyVersion": _Key("playback_key_version", _int_in(1, 9999)),
     "enableAmazonProductStreamAction": _Key("enable_amazon_product_stream_action", _bool),
     "productApiLocale": _Key("product_api_locale", _product_locale),
@@ -183,7 +192,10 @@ def stage_config(stage: str, raw: object) -> StageConfig:
             values[spec.field] = spec.parse(value)
         except ValueError as exc:
             raise ConfigError(f"{where}.{key}: {exc}, got {json.dumps(value)}") from None
-    return StageConfig(stage=stage, **values)
+    config = StageConfig(stage=stage, **values)
+    if config.alarm_email and not config.alarms:
+        raise ConfigError(f"{where}.alarmEmail: set only with alarms: true (it subscribes to the alarm topic)")
+    return config
 
 
 def load_stage_config(context: Mapping[str, object]) -> StageConfig:

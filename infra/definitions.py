@@ -266,6 +266,10 @@ class StageConfig:
     api_max_batch_size: int | None = None
     # Requests per client IP per 5 minutes before a WAF web ACL on the API blocks it; None: no web ACL.
     waf_rate_limit: int | None = None
+    # CloudWatch alarms (API 5xx, function errors and throttles, failed event deliveries) on an SNS topic.
+    alarms: bool = False
+    # Subscribed to the alarm topic (it confirms by e-mail); None: watch the alarms in CloudWatch only.
+    alarm_email: str | None = None
     # Bumping it rotates the playback signing key: a new secret, key and IVS key pair replace the old ones.
     playback_key_version: int = 1
     # The AMAZON_PRODUCT overlay and its PA-API search (core/products.py); off unless a stage opts in.
@@ -329,6 +333,8 @@ class StackOutputKeys:
     assets_bucket: str = "AssetsBucket"
     assets_base_url: str = "AssetsBaseUrl"
     playback_key_pair_arn: str = "PlaybackKeyPairArn"
+    # Only when the stage has alarms.
+    alarm_topic_arn: str = "AlarmTopicArn"
     # Only when the stage turns product search on.
     product_api_secret_arn: str = "ProductApiSecretArn"  # noqa: S105 - an output name, not a secret
 

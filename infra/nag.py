@@ -17,6 +17,7 @@ from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
 from cdk_nag import AwsSolutionsChecks, NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import IConstruct
 
@@ -93,6 +94,7 @@ def suppress(
     secrets: Sequence[secretsmanager.ISecret],
     deploy_time: Sequence[IConstruct],
     api: appsync.IGraphqlApi,
+    alarm_topic: sns.ITopic | None = None,
 ) -> None:
     """Record the accepted findings on `stack` and its resources."""
     NagSuppressions.add_stack_suppressions(stack, list(STACK_SUPPRESSIONS))
@@ -181,3 +183,15 @@ def suppress(
         ],
         apply_to_children=True,
     )
+    if alarm_topic is not None:
+        NagSuppressions.add_resource_suppressions(
+            alarm_topic,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-SNS2",
+                    reason="CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key, and "
+                    "the messages carry alarm names and states only; a customer managed key is not worth it here.",
+                )
+            ],
+            apply_to_children=True,
+        )

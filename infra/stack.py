@@ -14,6 +14,7 @@ from infra.constructs.assets import Assets
 from infra.constructs.auth import Auth
 from infra.constructs.data import Data
 from infra.constructs.functions import Functions
+from infra.constructs.monitoring import Monitoring
 from infra.constructs.private_channels import PrivateChannels
 from infra.constructs.secrets import Secrets
 from infra.constructs.teardown import StageTeardown
@@ -85,7 +86,9 @@ class UgcStack(Stack):
             graphql_api=api.api,
             publish_mutations=api.iam_only_mutations,
         )
-        Triggers(self, "Triggers", user_pool=auth.user_pool, assets_bucket=uploads.bucket, functions=functions.by_name)
+        triggers = Triggers(
+            self, "Triggers", user_pool=auth.user_pool, assets_bucket=uploads.bucket, functions=functions.by_name
+        )
         api.add_lambda_resolvers(functions.by_name)
         deploy_time: list[Construct] = [private_channels]
         if not config.retain_data:
@@ -99,6 +102,11 @@ class UgcStack(Stack):
                     project=settings.project_tag,
                 )
             )
+        monitoring = None
+        if config.alarms:
+            monitoring = Monitoring(
+                self, "Monitoring", config=config, api=api.api, functions=functions.by_name, rules=triggers.rules
+            )
         # The cdk-nag findings this design accepts, each with its reason (infra.nag).
         suppress(
             self,
@@ -108,6 +116,7 @@ class UgcStack(Stack):
             secrets=[s for s in (secrets.pagination, secrets.playback_key, secrets.product_api) if s],
             deploy_time=deploy_time,
             api=api.api,
+            alarm_topic=monitoring.topic if monitoring else None,
         )
         Tags.of(self).add("project", settings.project_tag)
         Tags.of(self).add("stage", config.stage)
@@ -123,6 +132,9 @@ class UgcStack(Stack):
             OUTPUTS.assets_base_url: uploads.base_url,
             OUTPUTS.playback_key_pair_arn: private_channels.key_pair.attr_arn,
         }
+        if monitoring is not None:
+            # Subscribe whatever should hear about alarms (chat, paging) to this topic.
+            outputs[OUTPUTS.alarm_topic_arn] = monitoring.topic.topic_arn
         if secrets.product_api is not None:
             # Where the operator puts the Associates credentials (README: product search).
             outputs[OUTPUTS.product_api_secret_arn] = secrets.product_api.secret_arn

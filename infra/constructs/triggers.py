@@ -106,13 +106,15 @@ class Triggers(Construct):
         uploads: AssetUploads = ASSET_UPLOADS,
     ) -> None:
         super().__init__(scope, construct_id)
+        # Every EventBridge rule (schedules and event rules) by construct id, for alarms on failed deliveries.
+        self.rules: dict[str, events.Rule] = {}
         check_cognito_triggers(cognito_triggers)
         for trigger, name in cognito_triggers.items():
             # Also allows cognito-idp.amazonaws.com to invoke the function, for this pool only.
             user_pool.add_trigger(COGNITO_OPERATIONS[trigger], functions[name])
 
         for name, schedule in schedules.items():
-            events.Rule(
+            self.rules[f"{name}Schedule"] = events.Rule(
                 self,
                 f"{name}Schedule",
                 description=f"Runs the {schedule.function} function: {schedule.expression}",
@@ -122,7 +124,7 @@ class Triggers(Construct):
 
         region = Stack.of(self).region
         for name, rule in event_rules.items():
-            events.Rule(
+            self.rules[f"{name}Rule"] = events.Rule(
                 self,
                 f"{name}Rule",
                 description=f"Sends matching events of this region to the {rule.function} function",

@@ -12,7 +12,7 @@ from tests.infra.infra_synth import Synth
 STAGES = ("dev", "prod", "full")
 # cdk.json's stages, plus one that turns on every optional feature (so nag, cfn-lint and the template
 # tests see those resources too): product search, a WAF rate limit, a stage-wide batch size, AppSync's
-# query limits and full logging, a rotated playback key, x86_64.
+# query limits and full logging, a rotated playback key, alarms with an e-mail, x86_64.
 FULL_STAGE = {
     "enableAmazonProductStreamAction": True,
     "productApiLocale": "United Kingdom",
@@ -20,6 +20,8 @@ FULL_STAGE = {
     "wafRateLimit": 2000,
     "apiMaxBatchSize": 100,
     "playbackKeyVersion": 2,
+    "alarms": True,
+    "alarmEmail": "ops@example.com",
     "lambdaArchitecture": "x86_64",
     "apiQueryDepthLimit": 8,
     "apiResolverCountLimit": 200,

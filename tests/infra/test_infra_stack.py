@@ -931,11 +931,13 @@ def test_outputs_name_everything_a_client_needs(each_stage: Synth) -> None:
     # WHEN reading the stack outputs
     outputs = each_stage.template.to_json()["Outputs"]
 
-    # THEN each key is there (the product API's secret only where product search is on), and the stage is a
-    # literal
+    # THEN each key is there (the product API's secret only where product search is on, the alarm topic only
+    # where there are alarms), and the stage is a literal
     expected = set(asdict(OUTPUTS).values())
     if not each_stage.config.enable_amazon_product_stream_action:
         expected.remove(OUTPUTS.product_api_secret_arn)
+    if not each_stage.config.alarms:
+        expected.remove(OUTPUTS.alarm_topic_arn)
     assert set(outputs) == expected
     assert outputs[OUTPUTS.stage]["Value"] == each_stage.config.stage
     assert outputs[OUTPUTS.region]["Value"] == {"Ref": "AWS::Region"}

@@ -1,0 +1,83 @@
+"""Alarms of a stage (`alarms: true`): what needs an operator, on one SNS topic (with `alarmEmail`
+subscribed to it when set). One alarm each for the API's server errors, every function's errors and
+throttles, and every EventBridge rule's failed deliveries (IVS events or schedules that never reached
+their function). Each fires on a single occurrence in 5 minutes: none of these happen in normal
+operation, and missing data (no traffic) is not a breach."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Duration
+from aws_cdk import aws_appsync as appsync
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_events as events
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from infra.definitions import StageConfig
+
+PERIOD = Duration.minutes(5)
+
+
+class Monitoring(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        api: appsync.IGraphqlApi,
+        functions: Mapping[str, lambda_.IFunction],
+        rules: Mapping[str, events.Rule],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.topic = sns.Topic(self, "Topic", display_name=f"UGC {config.stage} alarms", enforce_ssl=True)
+        if config.alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
+        self._action = actions.SnsAction(self.topic)
+
+        self._alarm(
+            "ApiServerErrors",
+            "The GraphQL API answered with server errors (5xx)",
+            cloudwatch.Metric(
+                namespace="AWS/AppSync",
+                metric_name="5XXError",
+                dimensions_map={"GraphQLAPIId": api.api_id},
+                statistic="Sum",
+                period=PERIOD,
+            ),
+        )
+        for name, function in functions.items():
+            self._alarm(f"{name}Errors", f"The {name} function failed", function.metric_errors(period=PERIOD))
+            self._alarm(
+                f"{name}Throttles", f"The {name} function was throttled", function.metric_throttles(period=PERIOD)
+            )
+        for name, rule in rules.items():
+            self._alarm(
+                f"{name}FailedInvocations",
+                f"EventBridge could not deliver events of {name} to their function",
+                cloudwatch.Metric(
+                    namespace="AWS/Events",
+                    metric_name="FailedInvocations",
+                    dimensions_map={"RuleName": rule.rule_name},
+                    statistic="Sum",
+                    period=PERIOD,
+                ),
+            )
+
+    def _alarm(self, construct_id: str, description: str, metric: cloudwatch.IMetric) -> None:
+        alarm = cloudwatch.Alarm(
+            self,
+            construct_id,
+            alarm_description=description,
+            metric=metric,
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(self._action)
