@@ -94,6 +94,9 @@ class _FunctionPool:
             env=dict(self.spec.environment),
             cwd=self.spec.environment.get("LAMBDA_TASK_ROOT"),
             limit=MAX_PAYLOAD_BYTES * 2,
+            # Its own session: a Ctrl+C in the terminal stops `ugc dev`, which closes its workers, rather than
+            # interrupting each worker mid-invocation. A worker whose parent is gone reads EOF and exits.
+            start_new_session=True,
         )
         worker = _Worker(process, asyncio.ensure_future(self._pump_logs(process)))
         assert process.stdout is not None
