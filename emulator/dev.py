@@ -1,5 +1,4 @@
-"""`ugc dev` (what `make run` starts): the local AWS (a process of its own), the local AppSync and the
-demo data."""
+"""`ugc dev` (what `make run` starts): the local AWS, the local AppSync and the demo data."""
 
 from __future__ import annotations
 
@@ -10,20 +9,31 @@ import gc
 import json
 import signal
 import socket
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 
-from emulator.local_aws.bootstrap import LocalResources
-from emulator.local_aws.process import read_resources
+from emulator import schedules
+from emulator.lambda_runtime.bridge import FunctionBridge
+from emulator.local_aws.bootstrap import bootstrap
+from emulator.local_aws.server import LocalAwsServer
 from emulator.seed import DEMO_PASSWORD, DEMO_USERS, demo_streams, seed
-from emulator.stack import CODE_ROOT, LocalStack
+from emulator.stack import CODE_ROOT, LOCAL_STAGE, LocalStack, function_specs
+
+# How long Ctrl+C waits for the local AWS to deliver the events already put (the demo streams' last ones).
+DRAIN_SECONDS = 10.0
+
+
+class _AppSyncServer(uvicorn.Server):
+    """Signals are `ugc dev`'s: uvicorn would stop serving at once on Ctrl+C, before the demo streams have
+    ended (their last events publish through this server)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,120 +95,64 @@ def _check_free(host: str, port: int, what: str, flag: str) -> None:
             ) from exc
 
 
-class _AppSyncServer(uvicorn.Server):
-    """Signals are `ugc dev`'s: uvicorn would stop serving at once on Ctrl+C, before the demo streams and
-    the local AWS have ended (their last events publish through this server)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-# How long the local AWS may take to start and bootstrap (a cold first run imports moto and botocore).
-AWS_START_SECONDS = 120
-
-
-def _start_local_aws(host: str, port: int, graphql_url: str, ready_file: Path) -> subprocess.Popen[bytes]:
-    """The local AWS in its own process (emulator.local_aws.process); its output goes to this terminal.
-    In a session of its own, so a Ctrl+C reaches only `ugc dev`, which stops it last (after the demo
-    streams have ended through it); it also stops when its standard input, held by `ugc dev`, closes."""
-    command = [
-        sys.executable,
-        "-m",
-        "emulator.local_aws.process",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--graphql-url",
-        graphql_url,
-        "--ready-file",
-        str(ready_file),
-    ]
-    return subprocess.Popen(command, cwd=CODE_ROOT, stdin=subprocess.PIPE, start_new_session=True)
-
-
-async def _wait_ready(process: subprocess.Popen[bytes], ready_file: Path) -> LocalResources:
-    deadline = time.monotonic() + AWS_START_SECONDS
-    while not ready_file.exists():
-        if process.poll() is not None:
-            raise OSError(f"the local AWS exited during start-up (exit code {process.returncode})")
-        if time.monotonic() > deadline:
-            raise OSError(f"the local AWS did not start within {AWS_START_SECONDS} s")
-        await asyncio.sleep(0.1)
-    return read_resources(ready_file)
-
-
-def _stop_local_aws(process: subprocess.Popen[bytes]) -> None:
-    """Close its standard input: it finishes delivering pending events (their functions may still publish
-    to the local AppSync), then exits; terminated if it takes too long."""
-    if process.stdin is not None and not process.stdin.closed:
-        process.stdin.close()
-    for signal_it in (lambda: None, process.terminate, process.kill):
-        signal_it()
-        try:
-            process.wait(timeout=15)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
 async def _serve(args: argparse.Namespace) -> int:
     _check_free(args.host, args.port, "local AppSync", "--port")
     _check_free(args.host, args.aws_port, "local AWS", "--aws-port")
-    graphql_url = f"http://{args.host}:{args.port}/graphql"
-    with tempfile.TemporaryDirectory(prefix="ugc-dev-") as scratch:
-        local_aws = _start_local_aws(args.host, args.aws_port, graphql_url, Path(scratch) / "resources.json")
-        try:
-            resources = await _wait_ready(local_aws, Path(scratch) / "resources.json")
-            return await _serve_appsync(args, resources, graphql_url, local_aws)
-        finally:
-            _stop_local_aws(local_aws)
-
-
-async def _serve_appsync(
-    args: argparse.Namespace, resources: LocalResources, graphql_url: str, local_aws: subprocess.Popen[bytes]
-) -> int:
-    stack = LocalStack(resources, graphql_url=graphql_url)
-    streams: list[Any] = []
-    if not args.no_seed:
-        await seed(stack, mark_live=args.no_demo_streams)
-    # Freezing what start-up built keeps full collections from rescanning it (the local AWS, with the larger
-    # heap, runs in its own process).
-    gc.collect()
-    gc.freeze()
-    args.outputs.write_text(json.dumps(stack.outputs, indent=2) + "\n")
-    config = uvicorn.Config(
-        stack.app(list(DEMO_USERS) if not args.no_seed else [], DEMO_PASSWORD if not args.no_seed else None),
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-        lifespan="off",
-    )
-    server = _AppSyncServer(config)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stopping.set)
-    serving = asyncio.ensure_future(server.serve())
-    while not server.started and not serving.done():
-        await asyncio.sleep(0.05)
-    if server.started:
-        if not args.no_seed and not args.no_demo_streams:
-            streams = await asyncio.to_thread(demo_streams, stack)
-        print(banner(stack, not args.no_seed, args.outputs), flush=True)
-    asked = asyncio.ensure_future(stopping.wait())
-    await asyncio.wait([serving, asked], return_when=asyncio.FIRST_COMPLETED)
-    asked.cancel()
-    # In order: the demo streams end, the local AWS delivers their last events (whose functions publish to
-    # the local AppSync, still up) and exits, then the local AppSync stops.
-    for simulator in streams:
-        await asyncio.to_thread(simulator.stop)
-    await asyncio.to_thread(_stop_local_aws, local_aws)
-    server.should_exit = True
-    await serving
-    await stack.close()
-    return 0
+    local_aws = LocalAwsServer(host=args.host, port=args.aws_port)
+    local_aws.start()
+    functions: FunctionBridge | None = None
+    try:
+        resources = bootstrap(local_aws.endpoint, LOCAL_STAGE)
+        # Cognito triggers and S3 events run the real functions, each in its worker processes.
+        functions = FunctionBridge(function_specs(resources, f"http://{args.host}:{args.port}/graphql"))
+        local_aws.set_functions(functions)
+        schedules.start(functions, resources.region, resources.account_id)
+        stack = LocalStack(resources, graphql_url=f"http://{args.host}:{args.port}/graphql")
+        streams: list[Any] = []
+        if not args.no_seed:
+            await seed(stack, mark_live=args.no_demo_streams)
+        # The local AWS shares this process: moto's backends and botocore's models are a large, long-lived
+        # heap. Freezing what start-up built keeps full collections from rescanning it, which otherwise
+        # stalls the local AppSync (and its subscription fan-out) for a few hundred ms every few seconds.
+        gc.collect()
+        gc.freeze()
+        args.outputs.write_text(json.dumps(stack.outputs, indent=2) + "\n")
+        config = uvicorn.Config(
+            stack.app(list(DEMO_USERS) if not args.no_seed else [], DEMO_PASSWORD if not args.no_seed else None),
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            lifespan="off",
+        )
+        server = _AppSyncServer(config)
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        serving = asyncio.ensure_future(server.serve())
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.05)
+        if server.started:
+            if not args.no_seed and not args.no_demo_streams:
+                streams = await asyncio.to_thread(demo_streams, stack)
+            print(banner(stack, not args.no_seed, args.outputs), flush=True)
+        asked = asyncio.ensure_future(stopping.wait())
+        await asyncio.wait([serving, asked], return_when=asyncio.FIRST_COMPLETED)
+        asked.cancel()
+        # In order: the demo streams end, the local AWS delivers their last events (whose functions publish
+        # to the local AppSync, still serving), then the local AppSync stops.
+        for simulator in streams:
+            await asyncio.to_thread(simulator.stop)
+        await asyncio.to_thread(local_aws.wait_for_events, DRAIN_SECONDS)
+        server.should_exit = True
+        await serving
+        await stack.close()
+        return 0
+    finally:
+        local_aws.set_functions(None)
+        if functions is not None:
+            functions.close()
+        local_aws.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,5 +1,5 @@
-"""`ugc dev` (what `make run` starts) as a user runs it: a process serving the local AppSync, with the local
-AWS in a process of its own, demo data and demo streams; Ctrl+C stops everything, in order and quietly."""
+"""`ugc dev` (what `make run` starts) as a user runs it: the local AppSync and the local AWS, demo data and
+demo streams; Ctrl+C stops everything (its Lambda workers too), in order and quietly."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def test_ugc_dev_serves_the_demo_and_ctrl_c_stops_every_process(tmp_path: Path) 
             return sorted(c["username"] for c in body["data"]["liveChannels"]["items"])
 
         assert _wait_for(lambda: live() == ["bob", "carol"], 30, "bob and carol live") is True
-        # AND a demo user signs in, and the local AWS answers on its own port
+        # AND a demo user signs in, and the local AWS answers on its port
         base = url.removesuffix("/graphql")
         signed_in = httpx.post(f"{base}/local/sign-in", json={"username": "alice", "password": "Passw0rd!"}, timeout=10)
         assert signed_in.status_code == 200 and signed_in.json()["idToken"]
