@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,17 +30,19 @@ class Chat:
     def __init__(self, client: Any) -> None:
         self._client = client
 
-    def find_room(self, name: str) -> str | None:
-        """The ARN of the room with this exact name (adopts what an interrupted attempt created)."""
+    def rooms(self, **filters: str) -> Iterator[dict[str, Any]]:
+        """ListRooms' summaries (arn, name, tags, ...), page by page (IVS Chat has no paginator)."""
         token: str | None = None
         while True:
-            page = self._client.list_rooms(name=name, **({"nextToken": token} if token else {}))
-            for room in page.get("rooms", []):
-                if room["name"] == name:
-                    return str(room["arn"])
+            page = self._client.list_rooms(**filters, **({"nextToken": token} if token else {}))
+            yield from page.get("rooms", [])
             token = page.get("nextToken")
             if not token:
-                return None
+                return
+
+    def find_room(self, name: str) -> str | None:
+        """The ARN of the room with this exact name (adopts what an interrupted attempt created)."""
+        return next((str(room["arn"]) for room in self.rooms(name=name) if room["name"] == name), None)
 
     def create_room(self, name: str, tags: dict[str, str]) -> str:
         return str(self._client.create_room(name=name, tags=tags)["arn"])

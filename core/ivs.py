@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+# Attempts to delete a channel IVS still reports live: a stopped stream takes a moment to end.
+_DELETE_ATTEMPTS = 6
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,11 @@ class Ivs:
                     return _channel(self._client.get_channel(arn=summary["arn"])["channel"])
         return None
 
+    def channel_summaries(self) -> Iterator[dict[str, Any]]:
+        """Every channel of the account and region (ListChannels' summaries: arn, name, tags, ...)."""
+        for page in self._client.get_paginator("list_channels").paginate():
+            yield from page["channels"]
+
     def create_channel(
         self, name: str, channel_type: str, latency_mode: str, tags: dict[str, str]
     ) -> tuple[IvsChannel, StreamKey]:
@@ -66,6 +76,10 @@ def _code(exc: Exception) -> str:
 class IvsAdmin(Ivs):
     """The channel operations settings and account deletion need."""
 
+    def __init__(self, client: Any, sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__(client)
+        self._sleep = sleep
+
     def stop_stream(self, channel_arn: str) -> None:
         """Stop a live broadcast; a channel that is not live is already stopped."""
         try:
@@ -86,5 +100,16 @@ class IvsAdmin(Ivs):
         self._client.update_channel(arn=channel_arn, type=channel_type, latencyMode=latency_mode, authorized=authorized)
 
     def delete_channel(self, channel_arn: str) -> None:
-        with contextlib.suppress(self._client.exceptions.ResourceNotFoundException):
-            self._client.delete_channel(arn=channel_arn)
+        """Delete the channel (one already gone is fine). IVS refuses to delete a live channel, so its
+        stream is stopped and the delete retried until the stream has ended."""
+        for attempt in range(_DELETE_ATTEMPTS):
+            try:
+                self._client.delete_channel(arn=channel_arn)
+                return
+            except self._client.exceptions.ResourceNotFoundException:
+                return
+            except self._client.exceptions.ConflictException:
+                if attempt == _DELETE_ATTEMPTS - 1:
+                    raise
+            self.stop_stream(channel_arn)
+            self._sleep(0.5 * 2**attempt)

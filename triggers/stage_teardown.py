@@ -14,6 +14,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from core.aws import Clients
+from core.chat import Chat
+from core.ivs import IvsAdmin
 from core.teardown import PROJECT_PROPERTY, STAGE_PROPERTY, delete_stage_resources
 
 logger = Logger()
@@ -27,6 +29,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"PhysicalResourceId": physical_id}
     # AWS_REGION is set by the Lambda runtime; the deploy-time function gets no other settings.
     clients = Clients(os.environ["AWS_REGION"])
-    done = delete_stage_resources(clients.ivs, clients.ivschat, project=project, stage=stage)
+    done = delete_stage_resources(IvsAdmin(clients.ivs), Chat(clients.ivschat), project=project, stage=stage)
     logger.info("stage resources deleted", project=project, stage=stage, channels=done.channels, rooms=done.rooms)
     return {"PhysicalResourceId": event.get("PhysicalResourceId", physical_id)}

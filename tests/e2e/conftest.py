@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,8 @@ from client.accounts import CognitoAccounts
 from client.auth import CognitoAuth, TokenCache
 from client.outbox import latest_code
 from client.sdk import UGCClient
+from core.chat import Chat
+from emulator.local_aws.clients import client as aws_client
 from tests.stacks import FullStack, full_stack
 
 PASSWORD = "Sup3r-secret!"
@@ -38,3 +41,8 @@ def sign_up(stack: FullStack, auth: CognitoAuth, base: str) -> tuple[str, str, U
     accounts.confirm_sign_up(username, code)
     auth.sign_in(username, PASSWORD)
     return username, email, UGCClient.for_user(stack.outputs, username, cache=auth.cache)
+
+
+def all_rooms(stack: FullStack) -> list[dict[str, Any]]:
+    """Every IVS Chat room of the local AWS, through every page (other tests' rooms share it)."""
+    return list(Chat(aws_client(stack.resources.endpoint, "ivschat")).rooms())

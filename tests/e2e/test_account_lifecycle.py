@@ -17,7 +17,7 @@ from client.auth import CognitoAuth
 from client.errors import AuthError, GraphQLErrors, TriggerRejected
 from client.sdk import UGCClient
 from emulator.local_aws.clients import client as aws_client
-from tests.e2e.conftest import PASSWORD, sign_up
+from tests.e2e.conftest import PASSWORD, all_rooms, sign_up
 from tests.stacks import FullStack
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 256
@@ -135,8 +135,7 @@ def test_an_account_from_sign_up_to_deletion_leaves_nothing_behind(stack: FullSt
     assert not listed.get("Versions") and not listed.get("DeleteMarkers")
     ivs = aws_client(stack.resources.endpoint, "ivs")
     assert ivs.list_channels(filterByName=f"ugc-live-local-{sub}")["channels"] == []
-    ivschat = aws_client(stack.resources.endpoint, "ivschat")
-    assert [r for r in ivschat.list_rooms()["rooms"] if sub in r["name"]] == []
+    assert [r for r in all_rooms(stack) if sub in r["name"]] == []
     cognito = aws_client(stack.resources.endpoint, "cognito-idp")
     with pytest.raises(cognito.exceptions.UserNotFoundException):
         cognito.admin_get_user(UserPoolId=stack.resources.user_pool_id, Username=owner)
@@ -145,8 +144,7 @@ def test_an_account_from_sign_up_to_deletion_leaves_nothing_behind(stack: FullSt
 
 
 def _room_id(stack: FullStack, sub: str) -> str:
-    rooms = aws_client(stack.resources.endpoint, "ivschat").list_rooms()["rooms"]
-    return str(next(r["id"] for r in rooms if sub in r["name"]))
+    return str(next(r["id"] for r in all_rooms(stack) if sub in r["name"]))
 
 
 def test_refusals_name_the_rule_that_refused(stack: FullStack) -> None:

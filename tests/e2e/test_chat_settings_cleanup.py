@@ -21,7 +21,7 @@ from core.aws import Clients
 from emulator.local_aws import LOCAL_CREDENTIALS
 from emulator.local_aws.clients import client as aws_client
 from emulator.stack import local_settings
-from tests.e2e.conftest import PASSWORD, sign_up
+from tests.e2e.conftest import PASSWORD, all_rooms, sign_up
 from tests.stacks import FullStack
 
 
@@ -50,8 +50,7 @@ def test_chat_tokens_grant_by_role_and_carry_the_profile(stack: FullStack, auth:
     assert anonymous["capabilities"] == ["VIEW_MESSAGE"]
     assert viewer["capabilities"] == ["VIEW_MESSAGE", "SEND_MESSAGE"]
     assert own["capabilities"] == ["VIEW_MESSAGE", "SEND_MESSAGE", "DELETE_MESSAGE", "DISCONNECT_USER"]
-    rooms = aws_client(stack.resources.endpoint, "ivschat").list_rooms()["rooms"]
-    room = next(r for r in rooms if channel["id"] in r["name"])
+    room = next(r for r in all_rooms(stack) if channel["id"] in r["name"])
     issued = httpx.get(f"{stack.resources.endpoint}/_local/ivschat/rooms/{room['id']}").json()["tokens"]
     owner_token = next(t for t in issued if t["userId"] == channel["id"])
     assert owner_token["attributes"]["displayName"] == owner

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import requests
 
+from core.chat import Chat
+from core.ivs import Ivs
 from core.teardown import PROJECT_PROPERTY, STAGE_PROPERTY
 from emulator.local_aws.server import LocalAwsServer
 from tests.triggers.conftest import Handler, deploy_time_handler
@@ -49,22 +51,11 @@ def _resources(local_aws_client: Any, project: str, stage: str, count: int) -> t
     return channels, rooms
 
 
-def _all(call: Any, key: str) -> set[str]:
-    """Every ARN a List call returns, page by page (the session's local AWS holds other tests' too)."""
-    found: set[str] = set()
-    token: str | None = None
-    while True:
-        page = call(**({"nextToken": token} if token else {}))
-        found |= {item["arn"] for item in page[key]}
-        token = page.get("nextToken")
-        if not token:
-            return found
-
-
 def _existing(local_aws_client: Any) -> tuple[set[str], set[str]]:
+    """Every channel's and room's ARN, through every page (the session's local AWS holds other tests' too)."""
     return (
-        _all(local_aws_client("ivs").list_channels, "channels"),
-        _all(local_aws_client("ivschat").list_rooms, "rooms"),
+        {c["arn"] for c in Ivs(local_aws_client("ivs")).channel_summaries()},
+        {r["arn"] for r in Chat(local_aws_client("ivschat")).rooms()},
     )
 
 
@@ -104,3 +95,7 @@ def test_deleting_the_stack_deletes_the_stages_channels_and_rooms_only(
 
     # AND deleting again (a retried stack deletion) finds nothing left and succeeds
     assert teardown_function(_event("Delete", project, stage)) == answer
+
+    # (leave the session's local AWS as it was found: its other tests list channels and rooms)
+    for owner_project, owner_stage in (("elsewhere", stage), (project, "prod")):
+        teardown_function(_event("Delete", owner_project, owner_stage))
