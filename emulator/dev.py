@@ -25,6 +25,10 @@ from emulator.stack import CODE_ROOT, LOCAL_STAGE, LocalStack, function_specs
 
 # How long Ctrl+C waits for the local AWS to deliver the events already put (the demo streams' last ones).
 DRAIN_SECONDS = 10.0
+# Then how long it waits for the functions still running (a scheduled run, a Cognito trigger) to return.
+FUNCTIONS_GRACE_SECONDS = 10.0
+# Then how long the local AppSync waits for requests in flight before closing their connections.
+GRACEFUL_SHUTDOWN_SECONDS = 5
 
 
 class _AppSyncServer(uvicorn.Server):
@@ -101,12 +105,13 @@ async def _serve(args: argparse.Namespace) -> int:
     local_aws = LocalAwsServer(host=args.host, port=args.aws_port)
     local_aws.start()
     functions: FunctionBridge | None = None
+    scheduled: list[asyncio.Task[None]] = []
     try:
         resources = bootstrap(local_aws.endpoint, LOCAL_STAGE)
         # Cognito triggers and S3 events run the real functions, each in its worker processes.
         functions = FunctionBridge(function_specs(resources, f"http://{args.host}:{args.port}/graphql"))
         local_aws.set_functions(functions)
-        schedules.start(functions, resources.region, resources.account_id)
+        scheduled = schedules.start(functions, resources.region, resources.account_id)
         stack = LocalStack(resources, graphql_url=f"http://{args.host}:{args.port}/graphql")
         streams: list[Any] = []
         if not args.no_seed:
@@ -123,6 +128,7 @@ async def _serve(args: argparse.Namespace) -> int:
             port=args.port,
             log_level="warning",
             lifespan="off",
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
         server = _AppSyncServer(config)
         stopping = asyncio.Event()
@@ -139,16 +145,21 @@ async def _serve(args: argparse.Namespace) -> int:
         asked = asyncio.ensure_future(stopping.wait())
         await asyncio.wait([serving, asked], return_when=asyncio.FIRST_COMPLETED)
         asked.cancel()
-        # In order: the demo streams end, the local AWS delivers their last events (whose functions publish
-        # to the local AppSync, still serving), then the local AppSync stops.
+        # In order: schedules start no more runs and the demo streams end; the local AWS delivers their last
+        # events and the functions still running return (they publish to the local AppSync, still serving);
+        # then the functions stop, and only then the local AppSync.
+        await schedules.stop(scheduled)
         for simulator in streams:
             await asyncio.to_thread(simulator.stop)
         await asyncio.to_thread(local_aws.wait_for_events, DRAIN_SECONDS)
+        local_aws.set_functions(None)
+        await asyncio.to_thread(functions.close, FUNCTIONS_GRACE_SECONDS)
         server.should_exit = True
         await serving
         await stack.close()
         return 0
     finally:
+        await schedules.stop(scheduled)
         local_aws.set_functions(None)
         if functions is not None:
             functions.close()

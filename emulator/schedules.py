@@ -45,3 +45,10 @@ def start(invoke: Invoke, region: str, account_id: str) -> list[asyncio.Task[Non
         asyncio.ensure_future(_every(name, schedule, invoke, region, account_id))
         for name, schedule in SCHEDULES.items()
     ]
+
+
+async def stop(tasks: list[asyncio.Task[None]]) -> None:
+    """Start no more runs. A run already started goes on in its thread until its function returns."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

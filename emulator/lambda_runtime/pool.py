@@ -63,7 +63,7 @@ def lambda_environment(
     return env
 
 
-@dataclass
+@dataclass(eq=False)
 class _Worker:
     process: asyncio.subprocess.Process
     stderr_task: asyncio.Task[None]
@@ -78,6 +78,7 @@ class _FunctionPool:
     def __init__(self, spec: FunctionSpec) -> None:
         self.spec = spec
         self.idle: list[_Worker] = []
+        self.busy: set[_Worker] = set()
         self.count = 0
         self.cold_starts = 0
         self.available = asyncio.Condition()
@@ -163,9 +164,11 @@ class _FunctionPool:
             worker = await self.acquire()
         except RuntimeError as exc:
             return InvokeResult(error_type="Runtime.InitError", error_message=str(exc))
+        self.busy.add(worker)
         try:
             return await self._call(worker, body, request_id)
         finally:
+            self.busy.discard(worker)
             await self.release(worker)
 
     async def _call(self, worker: _Worker, body: str, request_id: str) -> InvokeResult:
@@ -212,8 +215,9 @@ class _FunctionPool:
         return InvokeResult(payload=data.get("payload"))
 
     async def close(self) -> None:
+        """Stop every worker, busy ones too: an invocation still running ends with Runtime.ExitError."""
         async with self.available:
-            workers, self.idle = self.idle, []
+            workers, self.idle = [*self.idle, *self.busy], []
         for worker in workers:
             await self._kill(worker)
 

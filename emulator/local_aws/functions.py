@@ -133,6 +133,9 @@ class Functions:
             return
         try:
             invoker(job.name, job.event)
+        except FunctionsUnavailable:
+            # The functions were stopped (the stack is shutting down) before or while this one ran.
+            logger.info("local AWS event dropped: the functions stopped", extra={"function": job.name})
         except FunctionError as error:
             # With the event, as AWS's failed-event destinations keep it: the failure can be replayed.
             logger.warning(

@@ -88,7 +88,11 @@ def test_ugc_dev_serves_the_demo_and_ctrl_c_stops_every_process(tmp_path: Path) 
 
         # THEN it exits cleanly, the demo streams' last events published before the servers stopped, and
         # nothing keeps either port
-        assert process.wait(timeout=60) == 0, log.read_text()
+        try:
+            code = process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"`ugc dev` did not stop within 60 s of Ctrl+C:\n{log.read_text()}")
+        assert code == 0, log.read_text()
         output = log.read_text()
         assert "Traceback" not in output and "publish failed" not in output, output
         assert _wait_for(lambda: _port_free(port) and _port_free(aws_port), 15, "both ports free")

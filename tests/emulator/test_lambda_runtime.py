@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import time
 
+import pytest
+
+from emulator.lambda_runtime.bridge import FunctionBridge
 from emulator.lambda_runtime.pool import FunctionSpec, WorkerInvoker, lambda_environment
+from emulator.local_aws.functions import FunctionError, FunctionsUnavailable
 from emulator.stack import CODE_ROOT
 
 
@@ -92,3 +98,35 @@ async def test_a_handler_that_cannot_be_imported_fails_to_initialise() -> None:
     finally:
         await invoker.close()
     assert result.error_type == "Runtime.InitError"
+
+
+def _call_in_thread(bridge: FunctionBridge, event: dict[str, object]) -> concurrent.futures.Future[object]:
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    future = pool.submit(bridge, "probe", event)
+    pool.shutdown(wait=False)
+    return future
+
+
+def test_closing_the_bridge_lets_a_running_call_finish_within_the_grace_and_refuses_new_ones() -> None:
+    bridge = FunctionBridge({"probe": spec("slow", timeout=20)})
+    bridge.warm("probe")
+    running = _call_in_thread(bridge, {"seconds": 0.5})
+    time.sleep(0.2)
+    bridge.close(grace=10)
+    assert "pid" in running.result(timeout=1)  # type: ignore[operator]
+    with pytest.raises(FunctionsUnavailable, match="stopped"):
+        bridge("probe", {"seconds": 0})
+
+
+def test_closing_the_bridge_ends_a_call_still_running_after_the_grace_at_once() -> None:
+    # A caller blocked on a 20 s function must not wait out its timeout once the functions are stopped
+    # (`ugc dev` used to hang on Ctrl+C while a scheduled run was in flight).
+    bridge = FunctionBridge({"probe": spec("slow", timeout=20)})
+    bridge.warm("probe")
+    running = _call_in_thread(bridge, {"seconds": 20})
+    time.sleep(0.2)
+    bridge.close(grace=0.2)
+    with pytest.raises((FunctionError, FunctionsUnavailable)) as failed:
+        running.result(timeout=5)
+    if isinstance(failed.value, FunctionError):
+        assert failed.value.error_type == "Runtime.ExitError"
