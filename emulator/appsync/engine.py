@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import functools
 import inspect
 import json
 from collections.abc import Mapping
@@ -31,6 +33,9 @@ from emulator.appsync.subscriptions import MAX_PAYLOAD_BYTES, SubscriptionHub
 from emulator.appsync.validation import appsync_validate
 
 REQUEST_TIMEOUT_SECONDS = 30.0
+# Parsed and validated documents kept, by query text: clients send the same few operations over and over,
+# and a thousand subscribers of one subscription share one document rather than holding a thousand.
+DOCUMENT_CACHE_SIZE = 512
 MAX_BATCH_SIZE = 2000
 ENVELOPE_KEYS = frozenset({"data", "errorMessage", "errorType"})
 
@@ -134,6 +139,7 @@ class AppSyncEngine:
             _resolve_type,
             self.options.max_subscription_payload_bytes,
         )
+        self._checked = functools.lru_cache(maxsize=DOCUMENT_CACHE_SIZE)(self._parse_and_validate)
 
     async def execute(
         self,
@@ -161,13 +167,11 @@ class AppSyncEngine:
         AppSync's response (400 when the query does not parse, 200 `data: null` when it is invalid)."""
         if not isinstance(query, str) or not query.strip():
             raise OperationRefused(_rejected(malformed("Unable to parse GraphQL query.")))
-        try:
-            document = parse(query)
-        except GraphQLSyntaxError as exc:
-            raise OperationRefused(_rejected(malformed("Unable to parse GraphQL query."))) from exc
-        errors = appsync_validate(self.model.schema, document, self.options.introspection)
+        document, errors = self._checked(query)
+        if document is None:
+            raise OperationRefused(_rejected(malformed("Unable to parse GraphQL query.")))
         if errors:
-            raise OperationRefused(Response(200, {"data": None, "errors": errors}))
+            raise OperationRefused(Response(200, {"data": None, "errors": copy.deepcopy(list(errors))}))
         name = operation_name if isinstance(operation_name, str) else None
         operation = get_operation_ast(document, name)
         if operation is None:
@@ -180,6 +184,15 @@ class AppSyncEngine:
                 )
             )
         return document, operation
+
+    def _parse_and_validate(self, query: str) -> tuple[DocumentNode | None, tuple[dict[str, Any], ...]]:
+        """The document (None when the query does not parse) and its validation errors. Documents are
+        immutable, so one serves every request that sends the same text."""
+        try:
+            document = parse(query)
+        except GraphQLSyntaxError:
+            return None, ()
+        return document, tuple(appsync_validate(self.model.schema, document, self.options.introspection))
 
     async def _run(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -292,6 +293,28 @@ async def test_syntax_errors_are_rejected_as_malformed_requests() -> None:
     assert body == {
         "errors": [{"errorType": "MalformedHttpRequestException", "message": "Unable to parse GraphQL query."}]
     }
+
+
+async def test_a_query_sent_again_is_answered_afresh_from_its_one_parsed_document() -> None:
+    # Documents are kept by query text (a thousand subscribers of one subscription share one), so each
+    # request must still get its own answer, and what a caller does to one answer never reaches the next.
+    engine, handler = make_engine()
+    query = "query Q($id: ID!) { getPost(id: $id) { id title } }"
+    first = await engine.execute(query, {"id": "a"}, None, USER, RequestInfo(headers={}))
+    second = await engine.execute(query, {"id": "b"}, None, USER, RequestInfo(headers={}))
+    assert first.body == {"data": {"getPost": {"id": "a", "title": "Hi"}}}
+    assert second.body == {"data": {"getPost": {"id": "b", "title": "Hi"}}}
+    assert [e["arguments"] for e in handler.events] == [{"id": "a"}, {"id": "b"}]
+    assert engine.operation(query, None)[0] is engine.operation(query, None)[0]
+
+    invalid = "{ getPost(id: 1) { nope } }"
+    refused = await engine.execute(invalid, None, None, USER, RequestInfo(headers={}))
+    expected = copy.deepcopy(refused.body)
+    refused.body["errors"][0]["locations"].clear()
+    again = await engine.execute(invalid, None, None, USER, RequestInfo(headers={}))
+    assert again.body == expected and expected["errors"][0]["locations"]
+    for _ in range(2):
+        assert (await engine.execute("{ getPost(", None, None, USER, RequestInfo(headers={}))).status == 400
 
 
 async def test_subscriptions_are_refused_over_http() -> None:
