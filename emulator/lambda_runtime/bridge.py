@@ -46,6 +46,8 @@ class FunctionBridge:
         return result.payload
 
     def warm(self, function: str) -> None:
+        if self._closed:
+            raise FunctionsUnavailable(f"the local functions are stopped: {function} was not started")
         asyncio.run_coroutine_threadsafe(self._invoker.warm(function), self._loop).result(START_ALLOWANCE_SECONDS)
 
     def close(self, grace: float = 0.0) -> None:
