@@ -67,11 +67,14 @@ def measure(channels: int = 20) -> dict[str, float]:
         started = time.perf_counter()
         for batch in range(0, len(entries), 10):
             events.put_events(Entries=entries[batch : batch + 10])
-        while sum(len(core.sessions.events(s)) for s in sessions) < len(entries):
-            if time.perf_counter() - started > 300:
-                raise RuntimeError("events not all processed in 300 s")
-            time.sleep(0.05)
+        # PutEvents queues every delivery before it answers; the local AWS says when the last one ran.
+        # (Polling the table instead loaded the shared local AWS enough to halve the figure.)
+        if not stack.aws.wait_for_events(300):
+            raise RuntimeError("events not all processed in 300 s")
         elapsed = time.perf_counter() - started
+        stored = sum(len(core.sessions.events(s)) for s in sessions)
+        if stored != len(entries):
+            raise RuntimeError(f"{stored} of {len(entries)} events stored")
     return {"events": len(entries), "seconds": elapsed, "per_second": len(entries) / elapsed}
 
 

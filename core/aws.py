@@ -7,13 +7,24 @@ variables, so the same code talks to AWS or to the local AWS with no branches he
 
 from __future__ import annotations
 
+import socket
 from functools import cached_property
 from typing import Any
 
 import botocore.session
 from botocore.config import Config
+from botocore.httpsession import URLLib3Session
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
+
+
+def http_session(timeout: int) -> URLLib3Session:
+    """For requests this code signs and sends itself (AppSync publishes, PA-API). Kept alive between
+    requests, so Nagle is off, as botocore sets it for its own clients: headers and body leave in
+    separate writes, and on a reused connection the body would wait out the peer's delayed ACK (~40 ms)."""
+    nodelay = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    # botocore-stubs types socket_options as strings; botocore passes them to socket.setsockopt.
+    return URLLib3Session(timeout=timeout, socket_options=[nodelay])  # type: ignore[list-item]
 
 
 class Clients:
@@ -30,6 +41,11 @@ class Clients:
         self._session = botocore.session.get_session()
         if credentials:
             self._session.set_credentials(*credentials)
+
+    @property
+    def session(self) -> botocore.session.Session:
+        """The one botocore session (credentials, loaded models) every client and signer here shares."""
+        return self._session
 
     def _client(self, service: str) -> Any:
         return self._session.create_client(

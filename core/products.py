@@ -30,6 +30,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.httpsession import URLLib3Session
 
+from core.aws import http_session
 from core.errors import ProductSearchFailed, ProductSearchThrottled, ValidationError
 
 logger = logging.getLogger(__name__)
@@ -182,7 +183,7 @@ class ProductSearch:
         # PA-API counts arrivals: a margin over 1 s keeps network jitter from landing two calls inside
         # one second.
         self._limiter = limiter or RateLimiter(interval=SEARCH_INTERVAL_SECONDS)
-        self._http = http or URLLib3Session(timeout=_TIMEOUT)
+        self._http = http or http_session(_TIMEOUT)
         self._credentials: ProductApiCredentials | None = None
         self._credentials_lock = threading.Lock()
 

@@ -9,7 +9,8 @@ from typing import Any
 import botocore.session
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.httpsession import URLLib3Session
+
+from core.aws import http_session
 
 # Every field is selected: subscribers receive only what the mutation selected.
 CHANNEL_STATE = """mutation Publish($input: ChannelStateInput!) {
@@ -34,7 +35,7 @@ class Publisher:
         self._url = graphql_url
         self._region = region
         self._session = session or botocore.session.get_session()
-        self._http = URLLib3Session(timeout=10)
+        self._http = http_session(timeout=10)
 
     def publish(self, document: str, variables: dict[str, Any]) -> dict[str, Any]:
         body = json.dumps({"query": document, "variables": variables})

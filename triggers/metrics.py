@@ -28,7 +28,6 @@ def _push_live(now: datetime) -> int:
         KeyConditionExpression="liveKey = :live",
         ExpressionAttributeValues={":live": {"S": t.LIVE_PARTITION}},
     )
-    publisher = None
     for item in live:
         account = from_attributes(item)
         channel_id, session_id = account.get("channelId"), account.get("liveSessionId")
@@ -41,8 +40,7 @@ def _push_live(now: datetime) -> int:
         if not any(s["points"] for s in series):
             continue
         try:
-            publisher = publisher or core().publisher()
-            publisher.stream_metrics({"channelId": channel_id, "sessionId": session_id, "series": series})
+            core().publisher.stream_metrics({"channelId": channel_id, "sessionId": session_id, "series": series})
             pushed += 1
         except Exception:
             logger.exception("metrics push failed", channel=channel_id)

@@ -49,7 +49,7 @@ def _store_ingest_configuration(channel_arn: str, session_id: str) -> None:
 def _publish(recorded: Any, username: str) -> None:
     """Fan-out is best effort: the stored session is the truth, a lost push is not retried."""
     try:
-        publisher = core().publisher()
+        publisher = core().publisher
         if recorded.inserted:
             publisher.stream_event(recorded.event.json())
         if recorded.live_changed:
