@@ -120,7 +120,7 @@ class Core:
     @cached_property
     def publisher(self) -> Publisher:
         """One per container: it signs with the clients' session and keeps its HTTP connection to the API
-        (a botocore session per publish cost ~25 ms of handler time, bench/README.md)."""
+        (a botocore session per publish was 28% of the stream events handler's time, bench/README.md)."""
         return Publisher(self.settings.graphql_url, self.settings.region, self.clients.session)
 
     @cached_property
