@@ -31,13 +31,20 @@ def scheduled_event(name: str, region: str, account_id: str) -> dict[str, Any]:
 
 
 async def _every(name: str, schedule: Schedule, invoke: Invoke, region: str, account_id: str) -> None:
+    """Runs reported when their result differs from the last one reported (a line every few seconds
+    would bury the functions' own logs); every failure is reported."""
+    reported: Any = None
     while True:
         await asyncio.sleep(schedule.local_seconds)
         try:
             result = await asyncio.to_thread(invoke, schedule.function, scheduled_event(name, region, account_id))
-            print(f"[schedule] {name}: {result}", file=sys.stderr)
         except Exception as exc:  # a failed run is reported and retried next period, as EventBridge would
             print(f"[schedule] {name} failed: {exc}", file=sys.stderr)
+            reported = None
+            continue
+        if result != reported:
+            print(f"[schedule] {name}: {result}", file=sys.stderr)
+            reported = result
 
 
 def start(invoke: Invoke, region: str, account_id: str) -> list[asyncio.Task[None]]:
