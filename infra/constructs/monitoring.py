@@ -43,13 +43,7 @@ class Monitoring(Construct):
         self._alarm(
             "ApiServerErrors",
             "The GraphQL API answered with server errors (5xx)",
-            cloudwatch.Metric(
-                namespace="AWS/AppSync",
-                metric_name="5XXError",
-                dimensions_map={"GraphQLAPIId": api.api_id},
-                statistic="Sum",
-                period=PERIOD,
-            ),
+            _sum("AWS/AppSync", "5XXError", GraphQLAPIId=api.api_id),
         )
         for name, function in functions.items():
             self._alarm(f"{name}Errors", f"The {name} function failed", function.metric_errors(period=PERIOD))
@@ -60,13 +54,7 @@ class Monitoring(Construct):
             self._alarm(
                 f"{name}FailedInvocations",
                 f"EventBridge could not deliver events of {name} to their function",
-                cloudwatch.Metric(
-                    namespace="AWS/Events",
-                    metric_name="FailedInvocations",
-                    dimensions_map={"RuleName": rule.rule_name},
-                    statistic="Sum",
-                    period=PERIOD,
-                ),
+                _sum("AWS/Events", "FailedInvocations", RuleName=rule.rule_name),
             )
 
     def _alarm(self, construct_id: str, description: str, metric: cloudwatch.IMetric) -> None:
@@ -81,3 +69,9 @@ class Monitoring(Construct):
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         alarm.add_alarm_action(self._action)
+
+
+def _sum(namespace: str, metric_name: str, **dimensions: str) -> cloudwatch.Metric:
+    return cloudwatch.Metric(
+        namespace=namespace, metric_name=metric_name, dimensions_map=dimensions, statistic="Sum", period=PERIOD
+    )

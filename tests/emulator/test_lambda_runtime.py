@@ -100,18 +100,19 @@ async def test_a_handler_that_cannot_be_imported_fails_to_initialise() -> None:
     assert result.error_type == "Runtime.InitError"
 
 
-def _call_in_thread(bridge: FunctionBridge, event: dict[str, object]) -> concurrent.futures.Future[object]:
+def _running(seconds: float) -> tuple[FunctionBridge, concurrent.futures.Future[object]]:
+    """A bridge over a 20 s-timeout function, and a call of `seconds` under way on another thread."""
+    bridge = FunctionBridge({"probe": spec("slow", timeout=20)})
+    bridge.warm("probe")
     pool = concurrent.futures.ThreadPoolExecutor(1)
-    future = pool.submit(bridge, "probe", event)
+    future = pool.submit(bridge, "probe", {"seconds": seconds})
     pool.shutdown(wait=False)
-    return future
+    time.sleep(0.2)
+    return bridge, future
 
 
 def test_closing_the_bridge_lets_a_running_call_finish_within_the_grace_and_refuses_new_ones() -> None:
-    bridge = FunctionBridge({"probe": spec("slow", timeout=20)})
-    bridge.warm("probe")
-    running = _call_in_thread(bridge, {"seconds": 0.5})
-    time.sleep(0.2)
+    bridge, running = _running(0.5)
     bridge.close(grace=10)
     assert "pid" in running.result(timeout=1)  # type: ignore[operator]
     with pytest.raises(FunctionsUnavailable, match="stopped"):
@@ -121,10 +122,7 @@ def test_closing_the_bridge_lets_a_running_call_finish_within_the_grace_and_refu
 def test_closing_the_bridge_ends_a_call_still_running_after_the_grace_at_once() -> None:
     # A caller blocked on a 20 s function must not wait out its timeout once the functions are stopped
     # (`ugc dev` used to hang on Ctrl+C while a scheduled run was in flight).
-    bridge = FunctionBridge({"probe": spec("slow", timeout=20)})
-    bridge.warm("probe")
-    running = _call_in_thread(bridge, {"seconds": 20})
-    time.sleep(0.2)
+    bridge, running = _running(20)
     bridge.close(grace=0.2)
     with pytest.raises((FunctionError, FunctionsUnavailable)) as failed:
         running.result(timeout=5)
