@@ -159,6 +159,7 @@ async def _serve(args: argparse.Namespace) -> int:
         await stack.close()
         return 0
     finally:
+        # For a start-up that failed part-way; after the ordered stop above these are no-ops (each is idempotent).
         await schedules.stop(scheduled)
         local_aws.set_functions(None)
         if functions is not None:
