@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from core import table as t
 from core.chat import Chat
 from core.cognito import Cognito
-from core.errors import Conflict, NotProvisioned, ValidationError
+from core.errors import Conflict, NotProvisioned, Unauthorized, ValidationError
 from core.ivs import IvsAdmin
 from core.models import AccountItem, to_attributes
 from core.presets import AVATARS, COLORS
@@ -60,10 +60,18 @@ class Accounts:
 
     # --- reads -------------------------------------------------------------------------------
     def get(self, sub: str, *, consistent: bool = False) -> AccountItem | None:
-        """The caller's account once provisioned, else None."""
+        """The caller's account once provisioned, else None. Unauthorized when the account is deleted,
+        being deleted or disabled: the caller holds a token that outlived its account."""
         raw = self._table.get(t.user_pk(sub), t.ACCOUNT_SK, consistent=consistent)
         item = AccountItem.from_item(raw) if raw else None
+        if item and item.revoked:
+            raise Unauthorized
         return item if item and item.ready else None
+
+    def check_active(self, sub: str) -> None:
+        """Refuse a caller whose account is deleted, being deleted or disabled (one GetItem), for the
+        paths that do not read the caller's account anyway."""
+        self.get(sub)
 
     def by_username(self, username: str) -> AccountItem | None:
         """Case-insensitive lookup of a provisioned account; unknown or malformed names give None."""
@@ -168,8 +176,10 @@ class Accounts:
                         "Put": {
                             "TableName": self._table.name,
                             "Item": ready.to_item(),
-                            "ConditionExpression": "leaseId = :lease",
-                            "ExpressionAttributeValues": {":lease": {"S": lease}},
+                            # A deleteAccount that started meanwhile marked the item DELETING: never undo it.
+                            "ConditionExpression": "leaseId = :lease AND #status = :prov",
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": {":lease": {"S": lease}, ":prov": {"S": "PROVISIONING"}},
                         }
                     },
                     {
@@ -198,7 +208,8 @@ class Accounts:
                 self._release(caller.sub, lease)
                 raise Conflict(f"the username '{caller.username}' belongs to another account") from exc
             if codes and codes[0] == "ConditionalCheckFailed":
-                # Our lease expired and another attempt took over; it adopts the same channel.
+                # Our lease expired and another attempt took over (it adopts the same channel), or the
+                # account is being deleted (get refuses it).
                 winner = self.get(caller.sub, consistent=True)
                 if winner:
                     return winner
@@ -237,6 +248,7 @@ class Accounts:
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
+                self.get(sub, consistent=True)  # Unauthorized when deleted or disabled
                 raise NotProvisioned from exc
             raise
         return AccountItem.from_item(out["Attributes"])

@@ -35,6 +35,11 @@ class Cognito:
         except self._client.exceptions.AliasExistsException as exc:
             raise ValidationError("username", f"'{new_name}' is taken") from exc
 
+    def sign_out(self, username: str) -> None:
+        """Revoke every refresh token of the user (their ID and access tokens run to expiry)."""
+        with contextlib.suppress(self._client.exceptions.UserNotFoundException):
+            self._client.admin_user_global_sign_out(UserPoolId=self._pool, Username=username)
+
     def delete_user(self, username: str) -> None:
         with contextlib.suppress(self._client.exceptions.UserNotFoundException):
             self._client.admin_delete_user(UserPoolId=self._pool, Username=username)
