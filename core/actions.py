@@ -20,6 +20,7 @@ from core.accounts import Accounts
 from core.errors import Conflict, DomainError, NotFound, ValidationError
 from core.models import AccountItem, from_attributes, to_attributes
 from core.store import Table, error_code
+from core.text import check_printable
 from core.timefmt import iso
 
 METADATA_LIMIT_BYTES = 1024
@@ -51,7 +52,7 @@ class StreamActionThrottled(DomainError):
 def _text(field: str, value: Any, longest: int, *, shortest: int = 1) -> str:
     if not isinstance(value, str) or not shortest <= len(value.strip()) <= longest:
         raise ValidationError(field, f"must be {shortest}-{longest} characters")
-    return value.strip()
+    return check_printable(field, value.strip())
 
 
 def _seconds(field: str, value: Any, low: int, high: int) -> int:

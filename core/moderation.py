@@ -17,6 +17,7 @@ from core.chat import DELETE, DISCONNECT, SEND, VIEW, Chat, ChatToken
 from core.errors import Forbidden, NotFound, Unauthorized, ValidationError
 from core.models import AccountItem, BanItem
 from core.store import Table, error_code
+from core.text import check_printable
 from core.timefmt import now_iso
 
 # IVS Chat limits token attributes to 1 KB in all.
@@ -107,6 +108,8 @@ class Moderation:
             raise ValidationError("messageId", "is not an IVS Chat message id (12 letters and digits)")
         if reason is not None and len(reason) > MAX_REASON_CHARS:
             raise ValidationError("reason", f"must be at most {MAX_REASON_CHARS} characters")
+        if reason is not None:
+            check_printable("reason", reason)
         owner = self._accounts.require(owner_sub)
         try:
             self._chat().delete_message(self._room(owner), message_id, reason)
