@@ -22,6 +22,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator.appsync.auth import Authenticator, HttpRequest
 from emulator.appsync.engine import AppSyncEngine
@@ -129,11 +130,11 @@ def own_page_only(request: Request) -> Response | None:
 class GraphqlCors:
     """CORS for `/graphql` only, open to every origin like AppSync's endpoint; other paths get none."""
 
-    def __init__(self, app: Any, **options: Any) -> None:
+    def __init__(self, app: ASGIApp, /, **options: Any) -> None:
         self._app = app
         self._cors = CORSMiddleware(app, **options)
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] in ("/graphql", "/graphql/"):
             await self._cors(scope, receive, send)
         else:

@@ -36,7 +36,12 @@ NOTICE = {"notice": {"title": "Hello", "message": "Welcome", "duration": 10}}
             {
                 "name": "ok",
                 "action": {
-                    "quiz": {"question": "q?", "answers": ["a", "b\u007f", "c"], "correctAnswerIndex": 0, "duration": 10}
+                    "quiz": {
+                        "question": "q?",
+                        "answers": ["a", "b\u007f", "c"],
+                        "correctAnswerIndex": 0,
+                        "duration": 10,
+                    }
                 },
             },
             "input.quiz.answers[1]",
