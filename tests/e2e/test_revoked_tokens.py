@@ -144,3 +144,60 @@ def test_an_account_being_deleted_refuses_its_token_until_deletion_finishes(
     assert client.execute("mutation { deleteAccount }") == {"deleteAccount": True}
     with pytest.raises(AuthError):
         auth.sign_in(name, PASSWORD)
+
+
+DISABLE = "mutation D($u: String!) { disableAccount(username: $u) }"
+ENABLE = "mutation E($u: String!) { enableAccount(username: $u) }"
+
+
+def test_an_operator_disables_an_account_and_enables_it_again(stack: FullStack, auth: CognitoAuth) -> None:
+    # GIVEN a user with a channel, holding a token and a refresh token
+    target, target_channel = _target(stack, auth)
+    name, _, client = sign_up(stack, auth, "unruly")
+    old_key = client.execute("{ me { streamKey } }")["me"]["streamKey"]
+    refresh = auth.session_for(name).tokens.refresh_token
+    operator = UGCClient.with_iam(stack.outputs)
+    anonymous = UGCClient.anonymous(stack.outputs)
+    # AND users cannot disable anyone themselves
+    assert _refused(client, "disableAccount", DISABLE, {"u": target}) == ["Unauthorized"]
+
+    # WHEN an operator disables the account (IAM)
+    assert operator.execute(DISABLE, {"u": name}) == {"disableAccount": True}
+
+    # THEN every call with the token the user holds is refused
+    refusals = {
+        field: _refused(client, field, query, _bind(variables, target, target_channel))
+        for field, query, variables in CALLS
+    }
+    assert refusals == {field: ["Unauthorized"] for field, _, _ in CALLS}
+    assert _refused(client, "deleteAccount", "mutation { deleteAccount }", {}) == ["Unauthorized"]
+    # AND sign-in and the refresh token are refused, and the channel page is gone
+    with pytest.raises(AuthError):
+        auth.sign_in(name, PASSWORD)
+    cognito = aws_client(stack.resources.endpoint, "cognito-idp")
+    with pytest.raises(cognito.exceptions.ClientError):
+        cognito.initiate_auth(
+            ClientId=stack.resources.user_pool_client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": refresh},
+        )
+    assert anonymous.execute("query C($u: String!) { channel(username: $u) { id } }", {"u": name}) == {"channel": None}
+    # AND disabling again changes nothing
+    assert operator.execute(DISABLE, {"u": name}) == {"disableAccount": False}
+
+    # WHEN the operator enables it again
+    assert operator.execute(ENABLE, {"u": name}) == {"enableAccount": True}
+
+    # THEN the user signs in and uses the API again, with a new stream key (the old one was replaced)
+    auth.sign_in(name, PASSWORD)
+    client = UGCClient.for_user(stack.outputs, name, cache=auth.cache)
+    me = client.execute("{ me { username streamKey } }")["me"]
+    assert me["username"] == name and me["streamKey"] != old_key
+    assert anonymous.execute("query C($u: String!) { channel(username: $u) { username } }", {"u": name}) == {
+        "channel": {"username": name}
+    }
+    assert operator.execute(ENABLE, {"u": name}) == {"enableAccount": False}
+    # AND an unknown name is a clear error
+    with pytest.raises(GraphQLErrors) as unknown:
+        operator.execute(DISABLE, {"u": f"nobody{uuid.uuid4().hex[:6]}"})
+    assert unknown.value.error_types == ["NotFound"]

@@ -79,6 +79,7 @@ ACCESS_ACTIONS: dict[str, set[str]] = {
         "cognito-idp:AdminUpdateUserAttributes",
         "cognito-idp:AdminDeleteUser",
         "cognito-idp:AdminDisableUser",
+        "cognito-idp:AdminEnableUser",
         "cognito-idp:AdminUserGlobalSignOut",
         "cognito-idp:ListUsers",
     },
