@@ -47,7 +47,7 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 
 schema: $(VENV)/.local
-	$(BIN)/python -m schema schema.graphql
+	$(BIN)/python -m schema .
 
 # Every stage's template, failing on a cdk-nag finding or a cfn-lint error.
 synth: $(VENV)/.dev
