@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from emulator.appsync.assets import Assets
 from emulator.appsync.auth import Authenticator, HttpRequest
 from emulator.appsync.engine import AppSyncEngine
 from emulator.appsync.errors import RequestRejected, malformed
@@ -176,6 +177,7 @@ def create_app(
                 Route("/amplify_outputs.json", amplify_outputs, methods=["GET"]),
                 Route("/local/sign-in", local_sign_in, methods=["POST"]),
                 Route("/local/signin.js", sign_in_bar, methods=["GET"]),
+                Route("/local/assets/{package}/{path:path}", Assets().endpoint, methods=["GET"]),
                 Route("/health", health, methods=["GET"]),
             ],
             middleware=[
