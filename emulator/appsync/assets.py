@@ -24,7 +24,9 @@ CONTENT_TYPES = {
 class Assets:
     def __init__(self, project: Path = PROJECT) -> None:
         self.modules = project / "node_modules"
-        self.packages = frozenset(json.loads((project / "package.json").read_text())["dependencies"])
+        manifest = project / "package.json"
+        # An install without the npm project (a wheel) serves nothing; the page then says what to run.
+        self.packages = frozenset(json.loads(manifest.read_text())["dependencies"] if manifest.is_file() else ())
 
     def find(self, package: str, path: str) -> Path | None:
         """The installed file, or None when it is missing or not one this route serves."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from emulator.appsync.assets import PROJECT
+from emulator.appsync.assets import PROJECT, Assets
 from emulator.simulator import StreamProfile, StreamSimulator
 from tests.dashboards.cdp import Page, chromium
 from tests.dashboards.test_health_page import CHROMIUM, needs_chromium
@@ -88,6 +88,13 @@ def test_the_asset_route_serves_nothing_else(stack, path: str) -> None:
     response = httpx.get(f"{base}{path}")
     assert response.status_code == 404
     assert "make playground" in response.text
+
+
+def test_without_the_npm_project_nothing_is_served(tmp_path) -> None:
+    # GIVEN an install that lacks emulator/static/graphiql (as a wheel would)
+    assets = Assets(tmp_path / "graphiql")
+    # THEN the route finds nothing, rather than the server failing to start
+    assert assets.find("graphiql", "graphiql.min.js") is None
 
 
 @needs_chromium
