@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAGE  ?= dev
 
-.PHONY: run test schema synth bench lint format clean browser
+.PHONY: run test schema synth bench lint format clean browser playground
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
@@ -21,10 +21,10 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	@touch $@ $(VENV)/.local
 
-run: $(VENV)/.local schema.graphql
+run: $(VENV)/.local schema.graphql playground
 	$(BIN)/ugc dev
 
-test: $(VENV)/.dev browser
+test: $(VENV)/.dev browser playground
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -37,6 +37,18 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) ; } || \
 	  echo "chromium not installed (needs root): the browser test will be skipped"
 
+# GraphiQL's browser files for /graphql: a pinned npm project, installed once (again when its lock file
+# changes). Without npm, or offline, the API still runs and the page says what to run.
+GRAPHIQL := emulator/static/graphiql
+playground: $(GRAPHIQL)/node_modules/.installed
+
+$(GRAPHIQL)/node_modules/.installed: $(GRAPHIQL)/package.json $(GRAPHIQL)/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "npm not found: GraphiQL at /graphql needs Node.js 20 and npm (then: make playground); the API works without it"; \
+	elif npm ci --prefix $(GRAPHIQL) --ignore-scripts --no-audit --no-fund --loglevel=error; then \
+	  touch $@; \
+	else echo "npm ci failed in $(GRAPHIQL): GraphiQL at /graphql will say what to run; the API works without it"; fi
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -47,7 +59,7 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 
 schema: $(VENV)/.local
-	$(BIN)/python -m schema schema.graphql
+	$(BIN)/python -m schema .
 
 # Every stage's template, failing on a cdk-nag finding or a cfn-lint error.
 synth: $(VENV)/.dev
@@ -57,4 +69,4 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build cdk.out .pytest_cache .mypy_cache .ruff_cache $(GRAPHIQL)/node_modules

@@ -1,4 +1,5 @@
-"""AppSync's built-in scalars (the exported SDL uses them without declaring them).
+"""AppSync's built-in scalars (the exported SDL uses them without declaring them; `schema.appsync` declares
+them for everyone else).
 
 Plain `NewType`s for type checkers; `SCALAR_MAP` tells strawberry their GraphQL names.
 """
@@ -10,17 +11,15 @@ from typing import NewType
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
+from schema import appsync
+
 AWSDateTime = NewType("AWSDateTime", str)
 AWSJSON = NewType("AWSJSON", object)
 AWSURL = NewType("AWSURL", str)
 AWSEmail = NewType("AWSEmail", str)
 
 SCALAR_MAP: dict[object, ScalarDefinition] = {
-    AWSDateTime: strawberry.scalar(name="AWSDateTime", description="ISO 8601 date-time with an offset"),
-    AWSJSON: strawberry.scalar(name="AWSJSON", description="A JSON value, sent as a string"),
-    AWSURL: strawberry.scalar(name="AWSURL", description="A URL with a scheme"),
-    AWSEmail: strawberry.scalar(name="AWSEmail", description="An e-mail address"),
+    scalar: strawberry.scalar(name=scalar.__name__) for scalar in (AWSDateTime, AWSJSON, AWSURL, AWSEmail)
 }
 
-APPSYNC_SCALARS = frozenset({"AWSDateTime", "AWSDate", "AWSTime", "AWSTimestamp", "AWSJSON", "AWSURL",
-                             "AWSEmail", "AWSPhone", "AWSIPAddress"})  # fmt: skip
+APPSYNC_SCALARS = frozenset(appsync.SCALARS)

@@ -24,6 +24,7 @@ from graphql import (
 )
 
 from emulator.appsync import scalars
+from schema import appsync
 
 
 class AuthMode(StrEnum):
@@ -44,15 +45,7 @@ DIRECTIVE_MODES = {
 }
 
 # AppSync predefines these; graphql-core needs them declared to build the SDL.
-DIRECTIVES_PRELUDE = """
-directive @aws_api_key on OBJECT | FIELD_DEFINITION
-directive @aws_iam on OBJECT | FIELD_DEFINITION
-directive @aws_oidc on OBJECT | FIELD_DEFINITION
-directive @aws_lambda on OBJECT | FIELD_DEFINITION
-directive @aws_cognito_user_pools(cognito_groups: [String]) on OBJECT | FIELD_DEFINITION
-directive @aws_auth(cognito_groups: [String]) on OBJECT | FIELD_DEFINITION
-directive @aws_subscribe(mutations: [String]) on FIELD_DEFINITION
-"""
+DIRECTIVES_PRELUDE = appsync.declarations(appsync.DIRECTIVES)
 
 
 class SchemaError(ValueError):

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from graphql import GraphQLError, GraphQLScalarType, StringValueNode, ValueNode
 from graphql.language import IntValueNode
 
+from schema import appsync
+
 _OFFSET = r"(Z|[+-]\d{2}:\d{2}(:\d{2})?)"
 _DATE = r"-?\d{4,}-\d{2}-\d{2}"
 _TIME = r"\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"
@@ -23,11 +25,10 @@ _PATTERNS = {
     "AWSPhone": (re.compile(r"^\+?[\d][\d\s-]{5,20}$"), "phone number"),
 }
 
-SCALAR_NAMES = ("AWSDateTime", "AWSDate", "AWSTime", "AWSTimestamp", "AWSJSON", "AWSURL", "AWSEmail",
-                "AWSPhone", "AWSIPAddress")  # fmt: skip
+SCALAR_NAMES = appsync.SCALARS
 
 # Declarations injected in front of the SDL so graphql-core can build it (AppSync predefines them).
-PRELUDE = "\n".join(f"scalar {name}" for name in SCALAR_NAMES) + "\n"
+PRELUDE = appsync.declarations(SCALAR_NAMES)
 
 
 def _invalid(kind: str, value: Any) -> GraphQLError:

@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from emulator.appsync.assets import Assets
 from emulator.appsync.auth import Authenticator, HttpRequest
 from emulator.appsync.engine import AppSyncEngine
 from emulator.appsync.errors import RequestRejected, malformed
@@ -226,6 +227,7 @@ def create_app(
                 Route("/amplify_outputs.json", amplify_outputs, methods=["GET"]),
                 Route("/local/sign-in", local_sign_in, methods=["POST"]),
                 Route("/local/signin.js", sign_in_bar, methods=["GET"]),
+                Route("/local/assets/{package}/{path:path}", Assets().endpoint, methods=["GET"]),
                 Route("/health", health, methods=["GET"]),
             ],
             middleware=[

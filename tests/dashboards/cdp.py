@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -42,11 +42,17 @@ class JavaScriptError(RuntimeError):
 
 
 class Page:
-    """One tab. Commands are synchronous; events the browser sends meanwhile are dropped."""
+    """One tab. Commands are synchronous; events the browser sends meanwhile are dropped, except those of
+    the methods passed to `record`, which are kept in `events` in the order they came."""
 
     def __init__(self, socket: ClientConnection) -> None:
         self._socket = socket
         self._ids = itertools.count(1)
+        self._recorded: set[str] = set()
+        self.events: list[dict[str, Any]] = []
+
+    def record(self, *methods: str) -> None:
+        self._recorded.update(methods)
 
     def call(self, method: str, params: dict[str, Any] | None = None, timeout: float = 30) -> dict[str, Any]:
         message_id = next(self._ids)
@@ -54,6 +60,8 @@ class Page:
         deadline = time.monotonic() + timeout
         while True:
             reply = json.loads(self._socket.recv(timeout=max(0.1, deadline - time.monotonic())))
+            if reply.get("method") in self._recorded:
+                self.events.append(reply)
             if reply.get("id") != message_id:
                 continue
             if "error" in reply:
@@ -94,12 +102,14 @@ class Page:
 
 
 @contextmanager
-def chromium(binary: str, profile: Path, *, width: int = 1280, height: int = 1000) -> Iterator[Page]:
-    """A fresh headless Chromium (its own profile directory) with one blank tab."""
+def chromium(
+    binary: str, profile: Path, *, width: int = 1280, height: int = 1000, flags: Sequence[str] = ()
+) -> Iterator[Page]:
+    """A fresh headless Chromium (its own profile directory) with one blank tab; `flags` are added to FLAGS."""
     profile.mkdir(parents=True, exist_ok=True)
     log = (profile.parent / "chromium.log").open("wb")
     process = subprocess.Popen(
-        [binary, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}", "about:blank"],
+        [binary, *FLAGS, *flags, f"--user-data-dir={profile}", f"--window-size={width},{height}", "about:blank"],
         stdout=log,
         stderr=subprocess.STDOUT,
     )

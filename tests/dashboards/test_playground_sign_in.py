@@ -30,7 +30,7 @@ def test_a_sign_in_on_graphiql_carries_over_to_the_health_page(stack, owner, tmp
     base = stack.outputs.data.url.removesuffix("/graphql")
     assert CHROMIUM is not None
     with chromium(CHROMIUM, tmp_path / "profile") as page:
-        # GIVEN GraphiQL's page (offline here: GraphiQL itself cannot load, the bar and the API still work)
+        # GIVEN GraphiQL's page
         page.navigate(f"{base}/graphql")
         assert page.evaluate(WHO) == "anonymous (API key)"
 
