@@ -137,6 +137,25 @@ def test_a_late_end_of_an_old_session_does_not_end_the_new_one(streams: Any, cor
     assert now is not None and now.live_since == "2026-11-21T10:00:00.000Z"
 
 
+@pytest.mark.parametrize("status", ["DELETING", "DISABLED"])
+def test_a_stream_start_never_makes_a_deleted_or_disabled_account_live(streams: Any, core: Core, status: str) -> None:
+    # GIVEN an account being deleted or disabled by an operator
+    account = channel(core)
+    core.table.client.update_item(
+        TableName=core.table.name,
+        Key={"PK": {"S": f"USER#{account.sub}"}, "SK": {"S": "ACCOUNT"}},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": status}},
+    )
+    # WHEN a late (or reconnected encoder's) Stream Start arrives
+    for step in SCRIPT[:2]:
+        streams(ivs_event(account, f"st-{status}", step))
+    # THEN the channel is not live: no live index entry, no liveSince
+    raw = core.table.get(f"USER#{account.sub}", "ACCOUNT", consistent=True)
+    assert raw is not None and "liveKey" not in raw and "liveSince" not in raw
+
+
 def test_events_of_channels_this_deployment_does_not_own_are_ignored(streams: Any, core: Core) -> None:
     stranger = AccountItem(sub="x", username="x", created_at=now_iso(), channel_id="not-ours")
     assert streams(ivs_event(stranger, "st-x", SCRIPT[0])) == {"ignored": "unknown channel"}
