@@ -74,6 +74,26 @@ def _refused(client: UGCClient, name: str, query: str, variables: dict[str, Any]
     return refused.value.error_types
 
 
+def _every_call_refused(client: UGCClient, target: str, target_channel: str) -> bool:
+    refusals = {
+        field: _refused(client, field, query, _bind(variables, target, target_channel))
+        for field, query, variables in CALLS
+    }
+    assert refusals == {field: ["Unauthorized"] for field, _, _ in CALLS}
+    return True
+
+
+def _refresh_refused(stack: FullStack, refresh: str) -> bool:
+    cognito = aws_client(stack.resources.endpoint, "cognito-idp")
+    with pytest.raises(cognito.exceptions.ClientError):
+        cognito.initiate_auth(
+            ClientId=stack.resources.user_pool_client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": refresh},
+        )
+    return True
+
+
 def test_a_deleted_accounts_token_is_refused_everywhere_and_recreates_nothing(
     stack: FullStack, auth: CognitoAuth
 ) -> None:
@@ -87,11 +107,7 @@ def test_a_deleted_accounts_token_is_refused_everywhere_and_recreates_nothing(
     assert client.execute("mutation { deleteAccount }") == {"deleteAccount": True}
 
     # THEN every call with that token is refused as Unauthorized
-    refusals = {
-        field: _refused(client, field, query, _bind(variables, target, target_channel))
-        for field, query, variables in CALLS
-    }
-    assert refusals == {field: ["Unauthorized"] for field, _, _ in CALLS}
+    assert _every_call_refused(client, target, target_channel)
     # AND deleting again is refused too (there is nothing left to delete)
     assert _refused(client, "deleteAccount", "mutation { deleteAccount }", {}) == ["Unauthorized"]
     # AND nothing was created: no channel page, no IVS channel, no follow, the follower count is back to 0
@@ -102,13 +118,7 @@ def test_a_deleted_accounts_token_is_refused_everywhere_and_recreates_nothing(
     ivs = aws_client(stack.resources.endpoint, "ivs")
     assert ivs.list_channels(filterByName=f"ugc-live-local-{sub}")["channels"] == []
     # AND the refresh token they held was revoked
-    cognito = aws_client(stack.resources.endpoint, "cognito-idp")
-    with pytest.raises(cognito.exceptions.ClientError):
-        cognito.initiate_auth(
-            ClientId=stack.resources.user_pool_client_id,
-            AuthFlow="REFRESH_TOKEN_AUTH",
-            AuthParameters={"REFRESH_TOKEN": refresh},
-        )
+    assert _refresh_refused(stack, refresh)
     # AND the name and e-mail are free for a new sign-up
     again = CognitoAccounts(stack.outputs).sign_up(name, email, PASSWORD)
     assert again.user_sub != sub
@@ -165,22 +175,12 @@ def test_an_operator_disables_an_account_and_enables_it_again(stack: FullStack, 
     assert operator.execute(DISABLE, {"u": name}) == {"disableAccount": True}
 
     # THEN every call with the token the user holds is refused
-    refusals = {
-        field: _refused(client, field, query, _bind(variables, target, target_channel))
-        for field, query, variables in CALLS
-    }
-    assert refusals == {field: ["Unauthorized"] for field, _, _ in CALLS}
+    assert _every_call_refused(client, target, target_channel)
     assert _refused(client, "deleteAccount", "mutation { deleteAccount }", {}) == ["Unauthorized"]
     # AND sign-in and the refresh token are refused, and the channel page is gone
     with pytest.raises(AuthError):
         auth.sign_in(name, PASSWORD)
-    cognito = aws_client(stack.resources.endpoint, "cognito-idp")
-    with pytest.raises(cognito.exceptions.ClientError):
-        cognito.initiate_auth(
-            ClientId=stack.resources.user_pool_client_id,
-            AuthFlow="REFRESH_TOKEN_AUTH",
-            AuthParameters={"REFRESH_TOKEN": refresh},
-        )
+    assert _refresh_refused(stack, refresh)
     assert anonymous.execute("query C($u: String!) { channel(username: $u) { id } }", {"u": name}) == {"channel": None}
     # AND disabling again changes nothing
     assert operator.execute(DISABLE, {"u": name}) == {"disableAccount": False}
