@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from core import table as t
 from core.chat import Chat
 from core.cognito import Cognito
-from core.errors import Conflict, NotProvisioned, ValidationError
+from core.errors import Conflict, NotFound, NotProvisioned, Unauthorized, ValidationError
 from core.ivs import IvsAdmin
 from core.models import AccountItem, to_attributes
 from core.presets import AVATARS, COLORS
@@ -60,10 +60,18 @@ class Accounts:
 
     # --- reads -------------------------------------------------------------------------------
     def get(self, sub: str, *, consistent: bool = False) -> AccountItem | None:
-        """The caller's account once provisioned, else None."""
+        """The caller's account once provisioned, else None. Unauthorized when the account is deleted,
+        being deleted or disabled: the caller holds a token that outlived its account."""
         raw = self._table.get(t.user_pk(sub), t.ACCOUNT_SK, consistent=consistent)
         item = AccountItem.from_item(raw) if raw else None
+        if item and item.revoked:
+            raise Unauthorized
         return item if item and item.ready else None
+
+    def check_active(self, sub: str) -> None:
+        """Refuse a caller whose account is deleted, being deleted or disabled (one GetItem), for the
+        paths that do not read the caller's account anyway."""
+        self.get(sub)
 
     def by_username(self, username: str) -> AccountItem | None:
         """Case-insensitive lookup of a provisioned account; unknown or malformed names give None."""
@@ -168,8 +176,10 @@ class Accounts:
                         "Put": {
                             "TableName": self._table.name,
                             "Item": ready.to_item(),
-                            "ConditionExpression": "leaseId = :lease",
-                            "ExpressionAttributeValues": {":lease": {"S": lease}},
+                            # A deleteAccount that started meanwhile marked the item DELETING: never undo it.
+                            "ConditionExpression": "leaseId = :lease AND #status = :prov",
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": {":lease": {"S": lease}, ":prov": {"S": "PROVISIONING"}},
                         }
                     },
                     {
@@ -198,7 +208,8 @@ class Accounts:
                 self._release(caller.sub, lease)
                 raise Conflict(f"the username '{caller.username}' belongs to another account") from exc
             if codes and codes[0] == "ConditionalCheckFailed":
-                # Our lease expired and another attempt took over; it adopts the same channel.
+                # Our lease expired and another attempt took over (it adopts the same channel), or the
+                # account is being deleted (get refuses it).
                 winner = self.get(caller.sub, consistent=True)
                 if winner:
                     return winner
@@ -237,9 +248,81 @@ class Accounts:
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
+                self.get(sub, consistent=True)  # Unauthorized when deleted or disabled
                 raise NotProvisioned from exc
             raise
         return AccountItem.from_item(out["Attributes"])
+
+    # --- operators ---------------------------------------------------------------------------
+    def _held_by(self, username: str) -> AccountItem:
+        """The account that holds (or held, before a rename) this name, whatever its state."""
+        reservation = self._table.get(t.username_pk(username), t.USERNAME_SK, consistent=True)
+        sub = reservation.get("sub", {}).get("S") if reservation else None
+        raw = self._table.get(t.user_pk(sub), t.ACCOUNT_SK, consistent=True) if sub else None
+        if raw is None:
+            raise NotFound(f"no account named '{username}'")
+        return AccountItem.from_item(raw)
+
+    def disable(self, username: str, cognito: Cognito) -> bool:
+        """Refuse the account's tokens at once (DISABLED), hide its channel, disable its sign-in and revoke
+        its refresh tokens, stop its stream and replace its stream key (IVS has no way to disable one).
+        Calling it again redoes the later steps, so a failed run can be finished; False if it was
+        already disabled."""
+        account = self._held_by(username)
+        if account.status not in ("READY", "DISABLED"):
+            raise Conflict(f"'{username}' is {account.status.lower()}; only a provisioned account can be disabled")
+        changed = account.status == "READY"
+        if changed:
+            self._transition(account.sub, "READY", "DISABLED", remove=("usernameKey", "liveKey"))
+        cognito_name = cognito.username_of(account.sub)
+        if cognito_name:
+            cognito.set_enabled(cognito_name, enabled=False)
+        if account.channel_arn:
+            ivs = self._ivs()
+            ivs.stop_stream(account.channel_arn)
+            key = ivs.replace_stream_key(account.channel_arn)
+            self._table.client.update_item(
+                TableName=self._table.name,
+                Key={"PK": {"S": t.user_pk(account.sub)}, "SK": {"S": t.ACCOUNT_SK}},
+                UpdateExpression="SET streamKeyArn = :arn, streamKeyValue = :value",
+                ExpressionAttributeValues={":arn": {"S": key.arn}, ":value": {"S": key.value}},
+            )
+        return changed
+
+    def enable(self, username: str, cognito: Cognito) -> bool:
+        """Undo `disable`: sign-in and tokens work again and the channel is listed. False if not disabled."""
+        account = self._held_by(username)
+        if account.status != "DISABLED":
+            return False
+        cognito_name = cognito.username_of(account.sub)
+        if cognito_name:
+            cognito.set_enabled(cognito_name, enabled=True)
+        self._transition(account.sub, "DISABLED", "READY", username_key=account.username.lower())
+        return True
+
+    def _transition(
+        self, sub: str, before: str, after: str, *, username_key: str | None = None, remove: tuple[str, ...] = ()
+    ) -> None:
+        """Move the account from one status to another, listing it by name again or unlisting it."""
+        expression = "SET #status = :after" + (", usernameKey = :key" if username_key else "")
+        if remove:
+            expression += " REMOVE " + ", ".join(remove)
+        values = {":before": {"S": before}, ":after": {"S": after}}
+        if username_key:
+            values[":key"] = {"S": username_key}
+        try:
+            self._table.client.update_item(
+                TableName=self._table.name,
+                Key={"PK": {"S": t.user_pk(sub)}, "SK": {"S": t.ACCOUNT_SK}},
+                UpdateExpression=expression,
+                ConditionExpression="#status = :before",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise Conflict("the account changed meanwhile; try again") from exc
+            raise
 
     # --- settings ------------------------------------------------------------------------------
     def change_username(self, caller: Caller, new_name: str, cognito: Cognito) -> AccountItem:

@@ -20,6 +20,7 @@ from core.accounts import Accounts
 from core.errors import Conflict, DomainError, NotFound, ValidationError
 from core.models import AccountItem, from_attributes, to_attributes
 from core.store import Table, error_code
+from core.text import check_printable
 from core.timefmt import iso
 
 METADATA_LIMIT_BYTES = 1024
@@ -51,7 +52,7 @@ class StreamActionThrottled(DomainError):
 def _text(field: str, value: Any, longest: int, *, shortest: int = 1) -> str:
     if not isinstance(value, str) or not shortest <= len(value.strip()) <= longest:
         raise ValidationError(field, f"must be {shortest}-{longest} characters")
-    return value.strip()
+    return check_printable(field, value.strip())
 
 
 def _seconds(field: str, value: Any, low: int, high: int) -> int:
@@ -276,16 +277,19 @@ class StreamActions:
                 self._sleep(RETRY_DELAYS[attempt])
 
     # --- presets -------------------------------------------------------------------------------
-    def save_preset(self, owner_sub: str, name: str, action_input: Mapping[str, Any]) -> None:
+    def save_preset(self, owner_sub: str, name: str, action_input: Mapping[str, Any]) -> AccountItem:
         kind, payload = validate(action_input, amazon_enabled=self._amazon)
         label = _text("input.name", name, 40)
+        owner = self._accounts.require(owner_sub)
         if len(self.presets(owner_sub)) >= MAX_PRESETS:
             raise Conflict(f"at most {MAX_PRESETS} presets: delete one first")
         item = {"PK": t.user_pk(owner_sub), "SK": f"PRESET#{uuid.uuid4().hex}", "name": label, "type": kind,
                 "payload": payload, "savedAt": iso(self._clock())}  # fmt: skip
         self._table.client.put_item(TableName=self._table.name, Item=to_attributes(item))
+        return owner
 
-    def delete_preset(self, owner_sub: str, preset_id: str) -> None:
+    def delete_preset(self, owner_sub: str, preset_id: str) -> AccountItem:
+        owner = self._accounts.require(owner_sub)
         try:
             self._table.client.delete_item(
                 TableName=self._table.name,
@@ -296,6 +300,7 @@ class StreamActions:
             if error_code(exc) == "ConditionalCheckFailedException":
                 raise NotFound(f"no preset '{preset_id}'") from exc
             raise
+        return owner
 
     def presets(self, owner_sub: str) -> list[dict[str, Any]]:
         items = self._table.query_all(

@@ -35,6 +35,24 @@ class Cognito:
         except self._client.exceptions.AliasExistsException as exc:
             raise ValidationError("username", f"'{new_name}' is taken") from exc
 
+    def username_of(self, sub: str) -> str | None:
+        """The Cognito username (immutable; renames only change the preferred_username alias)."""
+        users = self._client.list_users(UserPoolId=self._pool, Filter=f'sub = "{sub}"', Limit=1)["Users"]
+        return str(users[0]["Username"]) if users else None
+
+    def set_enabled(self, username: str, enabled: bool) -> None:
+        """Enable or disable sign-in; disabling also revokes the user's refresh tokens."""
+        if enabled:
+            self._client.admin_enable_user(UserPoolId=self._pool, Username=username)
+        else:
+            self._client.admin_disable_user(UserPoolId=self._pool, Username=username)
+            self.sign_out(username)
+
+    def sign_out(self, username: str) -> None:
+        """Revoke every refresh token of the user (their ID and access tokens run to expiry)."""
+        with contextlib.suppress(self._client.exceptions.UserNotFoundException):
+            self._client.admin_user_global_sign_out(UserPoolId=self._pool, Username=username)
+
     def delete_user(self, username: str) -> None:
         with contextlib.suppress(self._client.exceptions.UserNotFoundException):
             self._client.admin_delete_user(UserPoolId=self._pool, Username=username)

@@ -45,6 +45,15 @@ class Unauthenticated(DomainError):
         super().__init__("this operation needs a signed-in user")
 
 
+class Unauthorized(DomainError):
+    """The token is genuine but its account is deleted, being deleted, or disabled. AppSync checks only a
+    token's signature and expiry, so a token outlives its account by up to its validity: every call
+    that reads or writes the caller's records refuses it (the same `errorType` AppSync's own denials carry)."""
+
+    def __init__(self) -> None:
+        super().__init__("this account has been deleted or disabled")
+
+
 class InternalFailure(DomainError):
     def __init__(self, request_id: str) -> None:
         super().__init__(f"An internal failure occurred (request {request_id}).")

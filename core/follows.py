@@ -9,8 +9,8 @@ from botocore.exceptions import ClientError
 from core import table as t
 from core.accounts import Accounts
 from core.channels import Page
-from core.errors import Conflict, NotFound, ValidationError
-from core.models import AccountItem, FollowItem, follow_order
+from core.errors import Conflict, NotFound, Unauthorized, ValidationError
+from core.models import REVOKED_STATUSES, AccountItem, FollowItem, follow_order
 from core.pagination import PageTokens
 from core.paging import page_size
 from core.store import Table, cancellation_codes
@@ -18,6 +18,21 @@ from core.timefmt import now_iso
 
 # A follow re-reads the channel and retries when the channel's live state changes under it.
 FOLLOW_ATTEMPTS = 3
+
+
+def _active_follower(table: Table, follower_sub: str) -> dict[str, Any]:
+    """A transaction item that fails when the follower's own account is deleted or disabled (an account
+    not provisioned yet may follow)."""
+    revoked = {f":revoked{i}": {"S": status} for i, status in enumerate(REVOKED_STATUSES)}
+    return {
+        "ConditionCheck": {
+            "TableName": table.name,
+            "Key": {"PK": {"S": t.user_pk(follower_sub)}, "SK": {"S": t.ACCOUNT_SK}},
+            "ConditionExpression": f"attribute_not_exists(#status) OR NOT (#status IN ({', '.join(revoked)}))",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": revoked,
+        }
+    }
 
 
 class Follows:
@@ -79,10 +94,13 @@ class Follows:
                                 },
                             }
                         },
+                        _active_follower(self._table, follower_sub),
                     ]
                 )
             except ClientError as exc:
                 codes = cancellation_codes(exc)
+                if codes[2:3] == ["ConditionalCheckFailed"]:
+                    raise Unauthorized from exc
                 if codes and codes[0] == "ConditionalCheckFailed":
                     return target  # already following: idempotent
                 if len(codes) == 2 and codes[1] == "ConditionalCheckFailed":
@@ -117,10 +135,13 @@ class Follows:
                             "ExpressionAttributeValues": {":minus": {"N": "-1"}},
                         }
                     },
+                    _active_follower(self._table, follower_sub),
                 ]
             )
         except ClientError as exc:
             codes = cancellation_codes(exc)
+            if codes[2:3] == ["ConditionalCheckFailed"]:
+                raise Unauthorized from exc
             if codes and codes[0] == "ConditionalCheckFailed":
                 return target  # was not following: idempotent
             raise
@@ -142,10 +163,17 @@ class Follows:
             **({"ExclusiveStartKey": start} if start else {}),
         )
         owners = list(dict.fromkeys(f["ownerSub"]["S"] for f in follows))
-        keys = [{"PK": {"S": t.user_pk(sub)}, "SK": {"S": t.ACCOUNT_SK}} for sub in owners]
+        if not owners:
+            self._accounts.check_active(follower_sub)
+            return Page([], self._tokens.encode(scope, last), frozenset())
+        # The follower's own account rides in the same BatchGetItem, so a deleted or disabled account is
+        # refused at no extra request (but for a full page of 50: 101 keys take a second BatchGetItem).
+        keys = [{"PK": {"S": t.user_pk(sub)}, "SK": {"S": t.ACCOUNT_SK}} for sub in [follower_sub, *owners]]
         keys += [{"PK": {"S": t.user_pk(sub)}, "SK": {"S": t.ban_sk(follower_sub)}} for sub in owners]
         found = self._table.batch_get(keys)
         by_sub = {a.sub: a for a in (AccountItem.from_item(i) for i in found if i["SK"]["S"] == t.ACCOUNT_SK)}
+        if follower_sub in by_sub and by_sub[follower_sub].revoked:
+            raise Unauthorized
         banned_by = frozenset(t.sub_of(i["PK"]["S"]) for i in found if i["SK"]["S"].startswith(t.BAN_PREFIX))
         items = [by_sub[sub] for sub in owners if sub in by_sub and by_sub[sub].ready]
         return Page(items, self._tokens.encode(scope, last), banned_by)

@@ -91,6 +91,10 @@ def _int(value: Any) -> int:
     return int(value)
 
 
+# Account states whose tokens are refused: a token outlives its account by up to its validity.
+REVOKED_STATUSES = ("DELETING", "DELETED", "DISABLED")
+
+
 @dataclass(frozen=True)
 class AccountItem(Item):
     """One per user: the profile, its IVS channel and its live state."""
@@ -101,7 +105,9 @@ class AccountItem(Item):
     email: str | None = None
     avatar: str = DEFAULT_AVATAR
     color: str = DEFAULT_COLOR
-    status: Literal["PROVISIONING", "READY", "DELETING"] = "PROVISIONING"
+    # DELETING while deleteAccount runs; DELETED is the tombstone it leaves (core.deletion); DISABLED by an
+    # operator. Tokens issued before any of these are refused (`revoked`).
+    status: Literal["PROVISIONING", "READY", "DELETING", "DELETED", "DISABLED"] = "PROVISIONING"
     lease_id: str | None = None
     lease_expires: int | None = None
     channel_id: str | None = None
@@ -137,6 +143,10 @@ class AccountItem(Item):
     @property
     def ready(self) -> bool:
         return self.status == "READY" and self.channel_id is not None
+
+    @property
+    def revoked(self) -> bool:
+        return self.status in REVOKED_STATUSES
 
     def keys(self) -> dict[str, str]:
         keys = {"PK": table.user_pk(self.sub), "SK": table.ACCOUNT_SK}

@@ -14,9 +14,10 @@ from core import table as t
 from core.accounts import Accounts, Caller
 from core.channels import Channels
 from core.chat import DELETE, DISCONNECT, SEND, VIEW, Chat, ChatToken
-from core.errors import Forbidden, NotFound, ValidationError
+from core.errors import Forbidden, NotFound, Unauthorized, ValidationError
 from core.models import AccountItem, BanItem
 from core.store import Table, error_code
+from core.text import check_printable
 from core.timefmt import now_iso
 
 # IVS Chat limits token attributes to 1 KB in all.
@@ -62,6 +63,8 @@ class Moderation:
         if t.ban_sk(viewer.sub) in found:
             raise Forbidden("you are banned from this channel's chat")
         profile = AccountItem.from_item(found[t.ACCOUNT_SK]) if t.ACCOUNT_SK in found else None
+        if profile is not None and profile.revoked:
+            raise Unauthorized
         capabilities = (VIEW, SEND, DELETE, DISCONNECT) if viewer.sub == owner.sub else (VIEW, SEND)
         return self._chat().token(room, viewer.sub, capabilities, _attributes(viewer, profile))
 
@@ -105,6 +108,8 @@ class Moderation:
             raise ValidationError("messageId", "is not an IVS Chat message id (12 letters and digits)")
         if reason is not None and len(reason) > MAX_REASON_CHARS:
             raise ValidationError("reason", f"must be at most {MAX_REASON_CHARS} characters")
+        if reason is not None:
+            check_printable("reason", reason)
         owner = self._accounts.require(owner_sub)
         try:
             self._chat().delete_message(self._room(owner), message_id, reason)
@@ -115,17 +120,27 @@ class Moderation:
 
     # --- what a viewer sees --------------------------------------------------------------------
     def relations(
-        self, viewer_sub: str, channels: list[tuple[str, str]], *, following: bool, banned: bool
+        self,
+        viewer_sub: str,
+        channels: list[tuple[str, str]],
+        *,
+        following: bool,
+        banned: bool,
+        active_viewer: bool = False,
     ) -> dict[str, ViewerRelation]:
         """Follow and ban state of one viewer for many (channel id, owner sub) pairs: one BatchGetItem
-        per 50 channels (100 keys)."""
-        keys = []
+        per 50 channels (100 keys). `active_viewer` also reads the viewer's own account in that batch
+        and refuses (Unauthorized) a deleted or disabled one."""
+        keys = [{"PK": {"S": t.user_pk(viewer_sub)}, "SK": {"S": t.ACCOUNT_SK}}] if active_viewer else []
         for channel_id, owner_sub in channels:
             if following:
                 keys.append({"PK": {"S": t.user_pk(viewer_sub)}, "SK": {"S": t.follow_sk(channel_id)}})
             if banned:
                 keys.append({"PK": {"S": t.user_pk(owner_sub)}, "SK": {"S": t.ban_sk(viewer_sub)}})
-        found = {(i["PK"]["S"], i["SK"]["S"]) for i in self._table.batch_get(keys)} if keys else set()
+        items = self._table.batch_get(keys) if keys else []
+        if active_viewer and any(i["SK"]["S"] == t.ACCOUNT_SK and AccountItem.from_item(i).revoked for i in items):
+            raise Unauthorized
+        found = {(i["PK"]["S"], i["SK"]["S"]) for i in items}
         return {
             channel_id: ViewerRelation(
                 following=(t.user_pk(viewer_sub), t.follow_sk(channel_id)) in found,

@@ -190,9 +190,9 @@ class PlaybackTokens:
             # A public channel plays without a token; issuing one would suggest otherwise.
             raise ValidationError("channelId", "this channel is public: play its playbackUrl, no token is needed")
         if viewer_sub != owner.sub:
-            relation = self._moderation.relations(viewer_sub, [(channel_id, owner.sub)], following=True, banned=True)[
-                channel_id
-            ]
+            relation = self._moderation.relations(
+                viewer_sub, [(channel_id, owner.sub)], following=True, banned=True, active_viewer=True
+            )[channel_id]
             if relation.banned:
                 raise Forbidden("you are banned from this channel")
             if not relation.following:

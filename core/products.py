@@ -32,6 +32,7 @@ from botocore.httpsession import URLLib3Session
 
 from core.aws import http_session
 from core.errors import ProductSearchFailed, ProductSearchThrottled, ValidationError
+from core.text import check_printable
 
 logger = logging.getLogger(__name__)
 
@@ -289,7 +290,7 @@ def _valid_keywords(keywords: object) -> str:
     keywords = keywords.strip()
     if len(keywords) > MAX_KEYWORDS:
         raise ValidationError("keywords", f"must be at most {MAX_KEYWORDS} characters")
-    return keywords
+    return check_printable("keywords", keywords)
 
 
 def _valid_page(page: object) -> int:

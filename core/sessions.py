@@ -234,10 +234,13 @@ class Sessions:
                     TableName=self._table.name,
                     Key=key,
                     UpdateExpression="SET liveKey = :live, liveSince = :since, liveSessionId = :sid",
-                    ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(liveSince)"
+                    # Only a READY account goes live: not one being deleted or disabled (a late event, or
+                    # an encoder that reconnected before its key was replaced).
+                    ConditionExpression="#status = :ready AND (attribute_not_exists(liveSince)"
                     " OR liveSince < :since OR (liveSince = :since AND liveSessionId <> :sid))",
+                    ExpressionAttributeNames={"#status": "status"},
                     ExpressionAttributeValues=to_attributes(
-                        {":live": t.LIVE_PARTITION, ":since": summary.started_at, ":sid": session_id}
+                        {":live": t.LIVE_PARTITION, ":since": summary.started_at, ":sid": session_id, ":ready": "READY"}
                     ),
                 )
                 self._channels.rerank(owner.channel_id, summary.started_at)

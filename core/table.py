@@ -42,6 +42,8 @@ class TableDefinition:
     partition_key: str
     sort_key: str
     indexes: tuple[Index, ...] = field(default_factory=tuple)
+    # Epoch seconds after which DynamoDB may delete the item (table TTL).
+    ttl_attribute: str | None = None
 
     def attribute_names(self) -> list[str]:
         """Every key attribute (all strings), in a stable order."""
@@ -91,10 +93,14 @@ SESSIONS = Index("sessions", partition_key="sessionsKey", sort_key="sessionStart
 SNAPSHOT_DUE = Index("snapshotDue", partition_key="snapshotDueKey", sort_key="snapshotDueAt", projection="KEYS_ONLY")
 BANNED = Index("banned", partition_key="bannedSub", sort_key="PK", projection="KEYS_ONLY")
 
+# Items that carry it (the tombstone of a deleted account) are removed by DynamoDB once it has passed.
+TTL_ATTRIBUTE = "expiresAt"
+
 TABLE = TableDefinition(
     partition_key="PK",
     sort_key="SK",
     indexes=(BY_USERNAME, BY_CHANNEL, LIVE, FOLLOWING, PENDING, BANNED, SESSIONS, SNAPSHOT_DUE),
+    ttl_attribute=TTL_ATTRIBUTE,
 )
 
 # The single partition of the sparse live index. One partition serves thousands of live channels;

@@ -22,6 +22,7 @@ from core.errors import ValidationError
 from core.models import to_attributes
 from core.settings import Settings
 from core.store import Table, cancellation_codes
+from core.text import check_printable
 from core.timefmt import iso, now_iso
 
 USERNAME_RULE = "must be 4-20 characters of a-z, 0-9, '.' and '_'"
@@ -52,6 +53,7 @@ def check_email(email: str, settings: Settings) -> None:
     match = _EMAIL.fullmatch(email.strip())
     if not match:
         raise ValidationError("email", "is not an e-mail address")
+    check_printable("email", email)
     domain = match.group(1).lower()
     if settings.sign_up_allowed_domains and domain not in settings.sign_up_allowed_domains:
         raise ValidationError("email", f"sign-up is limited to {', '.join(settings.sign_up_allowed_domains)}")

@@ -6,11 +6,17 @@ deployed one is a matter of which file they load. Local-only facts live under `c
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from typing import Any
 
 from infra.definitions import API, USER_POOL
 
 OUTPUTS_VERSION = "1.4"
+
+# Keys of `custom.ugc` that are secrets: the file on disk keeps them (the simulator signs the IAM-only
+# publish mutations with them) but nothing served over HTTP carries them.
+SECRET_KEYS = ("aws_credentials",)
 
 
 def amplify_outputs(
@@ -61,3 +67,12 @@ def amplify_outputs(
         "data": data,
         "custom": {"ugc": custom},
     }
+
+
+def served_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The configuration as the local AppSync serves it: without the secrets of `custom.ugc`."""
+    served = copy.deepcopy(dict(outputs))
+    ugc = served.get("custom", {}).get("ugc", {})
+    for key in SECRET_KEYS:
+        ugc.pop(key, None)
+    return served

@@ -79,3 +79,13 @@ def delete_account() -> bool:
 @router.resolver(type_name="Account", field_name="bannedUsers")
 def banned_users() -> list[dict[str, Any]]:
     return [ban_json(b) for b in core().moderation.banned(_me())]
+
+
+@router.resolver(type_name="Mutation", field_name="disableAccount")
+def disable_account(username: str) -> bool:
+    return core().accounts.disable(username, core().cognito())
+
+
+@router.resolver(type_name="Mutation", field_name="enableAccount")
+def enable_account(username: str) -> bool:
+    return core().accounts.enable(username, core().cognito())

@@ -31,14 +31,12 @@ def stop_stream_action() -> dict[str, Any] | None:
 
 @router.resolver(type_name="Mutation", field_name="saveStreamActionPreset")
 def save_stream_action_preset(input: dict[str, Any]) -> dict[str, Any]:
-    core().actions.save_preset(_me(), input.get("name", ""), input.get("action") or {})
-    return account_json(core().accounts.require(_me()))
+    return account_json(core().actions.save_preset(_me(), input.get("name", ""), input.get("action") or {}))
 
 
 @router.resolver(type_name="Mutation", field_name="deleteStreamActionPreset")
 def delete_stream_action_preset(id: str) -> dict[str, Any]:
-    core().actions.delete_preset(_me(), id)
-    return account_json(core().accounts.require(_me()))
+    return account_json(core().actions.delete_preset(_me(), id))
 
 
 @router.resolver(type_name="Account", field_name="streamActionPresets")
@@ -50,6 +48,7 @@ def stream_action_presets() -> list[dict[str, Any]]:
 def search_products(keywords: str, page: int | None = None) -> dict[str, Any]:
     if not core().settings.enable_amazon_product_stream_action:
         raise Forbidden("product search is not enabled on this stack (enableAmazonProductStreamAction)")
+    core().accounts.check_active(_me())
     result = core().products().search(keywords, page or 1)
     return {
         "items": [

@@ -40,3 +40,11 @@ def caller(event: AppSyncResolverEvent | None) -> Caller:
     claims: dict[str, Any] = identity.get("claims") or {}
     username = identity.get("username") or claims.get("cognito:username") or claims.get("username") or sub
     return Caller(sub=sub, username=str(username), email=claims.get("email"))
+
+
+def active_caller(event: AppSyncResolverEvent | None) -> Caller:
+    """The signed-in user, refused (Unauthorized) when the account is deleted or disabled: for the
+    fields that do not read the caller's account anyway."""
+    who = caller(event)
+    core().accounts.check_active(who.sub)
+    return who

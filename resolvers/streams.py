@@ -14,7 +14,7 @@ from core.errors import Forbidden, NotFound
 from core.metrics import window
 from core.sessions import StreamEventRecord
 from core.views import page_json
-from resolvers.context import caller, core
+from resolvers.context import active_caller, caller, core
 
 router = Router()
 
@@ -40,14 +40,14 @@ def session_json(session: dict[str, Any], events: list[StreamEventRecord] | None
 
 @router.resolver(type_name="Query", field_name="streamSessions")
 def stream_sessions(limit: int | None = None, nextToken: str | None = None) -> dict[str, Any]:
-    items, token = core().sessions.page(caller(router.current_event).sub, limit, nextToken)
+    items, token = core().sessions.page(active_caller(router.current_event).sub, limit, nextToken)
     return page_json([session_json(i) for i in items], token)
 
 
 @router.resolver(type_name="Query", field_name="streamSession")
 def stream_session(id: str) -> dict[str, Any] | None:
     try:
-        session, events = core().sessions.get(caller(router.current_event).sub, id)
+        session, events = core().sessions.get(active_caller(router.current_event).sub, id)
     except NotFound:
         return None
     return session_json(session, events)

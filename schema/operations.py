@@ -147,6 +147,22 @@ class Mutation:
     def delete_stream_action_preset(self, id: strawberry.ID) -> Account:
         return resolved_by_lambda()
 
+    # Operator actions (IAM only: an operator's AWS credentials, never a user's token).
+    @lambda_field(
+        directives=BACKEND,
+        description="Operator: disable an account. Its tokens are refused at once, sign-in is refused, its "
+        "stream is stopped, its stream key replaced and its channel hidden. False when already disabled",
+    )
+    def disable_account(self, username: str) -> bool:
+        return resolved_by_lambda()
+
+    @lambda_field(
+        directives=BACKEND,
+        description="Operator: enable a disabled account again (by any name it held). False when it was not disabled",
+    )
+    def enable_account(self, username: str) -> bool:
+        return resolved_by_lambda()
+
     # Publish-only mutations: a local resolver returns `input` to their subscribers, no Lambda invoked.
     @local_field(directives=BACKEND, description="Back-end fan-out of live/offline changes (IAM only)")
     def publish_channel_state(self, input: ChannelStateInput) -> ChannelState | None:

@@ -1,6 +1,10 @@
 """The local AppSync over HTTP: `POST|GET /graphql` with AppSync's status codes and bodies, the real-time
 WebSocket endpoints (`/graphql/realtime`, and `/graphql` by subprotocol), GraphiQL (with demo sign-in)
-for browsers, and the client configuration at `/amplify_outputs.json`."""
+for browsers, and the client configuration at `/amplify_outputs.json`.
+
+Only the GraphQL endpoint is open to every origin, as AppSync is. The configuration and the demo
+sign-in answer only the local stack's own pages (and non-browser clients): any page open in the
+developer's browser could otherwise read the API key and tokens from a loopback server."""
 
 from __future__ import annotations
 
@@ -18,12 +22,14 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator.appsync.auth import Authenticator, HttpRequest
 from emulator.appsync.engine import AppSyncEngine
 from emulator.appsync.errors import RequestRejected, malformed
 from emulator.appsync.events import AuthContext, RequestInfo
 from emulator.appsync.realtime import RealtimeEndpoint, RealtimeOptions
+from emulator.outputs import served_outputs
 
 JSON_TYPE = "application/json;charset=UTF-8"
 SignIn = Callable[[str, str], Mapping[str, Any]]
@@ -99,6 +105,42 @@ class GraphQLEndpoint:
         return _json(result.status, result.body, extra)
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# What a browser says of a request the page's own origin made (or the user typed: "none").
+_SAME_SITE = frozenset({"same-origin", "none"})
+
+
+def own_page_only(request: Request) -> Response | None:
+    """None when the request comes from this server's own pages or from a non-browser client; else a 403.
+
+    The Host must be a loopback name (a DNS-rebound name is not), a browser's Origin must be this very
+    origin, and a browser's Sec-Fetch-Site must say same-origin."""
+    host = request.headers.get("host", "")
+    if urlsplit(f"//{host}").hostname not in LOOPBACK_HOSTS:
+        return JSONResponse({"message": "only served to the local stack's own pages"}, status_code=403)
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != host:
+        return JSONResponse({"message": "only served to the local stack's own pages"}, status_code=403)
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site not in _SAME_SITE:
+        return JSONResponse({"message": "only served to the local stack's own pages"}, status_code=403)
+    return None
+
+
+class GraphqlCors:
+    """CORS for `/graphql` only, open to every origin like AppSync's endpoint; other paths get none."""
+
+    def __init__(self, app: ASGIApp, /, **options: Any) -> None:
+        self._app = app
+        self._cors = CORSMiddleware(app, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in ("/graphql", "/graphql/"):
+            await self._cors(scope, receive, send)
+        else:
+            await self._app(scope, receive, send)
+
+
 def graphiql_page(
     outputs: Mapping[str, Any], demo_users: list[str], demo_password: str | None, page: str = "graphiql.html"
 ) -> str:
@@ -136,11 +178,19 @@ def create_app(
             return HTMLResponse(page)
         return await endpoint.get(request)
 
-    async def amplify_outputs(_: Request) -> Response:
-        return JSONResponse(dict(outputs))
+    served = served_outputs(outputs)
+
+    async def amplify_outputs(request: Request) -> Response:
+        return own_page_only(request) or JSONResponse(served)
 
     async def local_sign_in(request: Request) -> Response:
         """Local-only convenience for the GraphiQL page: Cognito USER_PASSWORD_AUTH on the local pool."""
+        refused = own_page_only(request)
+        if refused is not None:
+            return refused
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            # A cross-site form can post text/plain without a preflight; JSON it cannot.
+            return JSONResponse({"message": "send {username, password} as application/json"}, status_code=415)
         if sign_in is None:
             return JSONResponse({"message": "sign-in is not available"}, status_code=404)
         try:
@@ -180,7 +230,7 @@ def create_app(
             ],
             middleware=[
                 Middleware(
-                    CORSMiddleware,
+                    GraphqlCors,
                     allow_origins=["*"],
                     allow_methods=["GET", "POST", "OPTIONS"],
                     allow_headers=["*"],

@@ -262,6 +262,10 @@ def _table(dynamodb: Any, name: str) -> str:
             raise
         dynamodb.create_table(**TABLE.create_table_kwargs(name))
         dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        if TABLE.ttl_attribute:
+            dynamodb.update_time_to_live(
+                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": TABLE.ttl_attribute}
+            )
     return name
 
 

@@ -12,8 +12,11 @@ a recorded list of EventBridge events on the local bus, spaced as recorded unles
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +26,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from client.errors import TransportError
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from client.outputs import AmplifyOutputs
+    from emulator.simulator.stream import StreamSimulator
 
 EXIT_OK = 0
 
@@ -98,8 +104,34 @@ def _stream(args: argparse.Namespace, outputs: AmplifyOutputs) -> int:
         seed=args.seed,
     )
     _say(f"streaming on {args.username}'s channel for {args.duration:g} s (Ctrl+C ends it)")
-    StreamSimulator(target, profile, report=_say).run()
+    simulator = StreamSimulator(target, profile, report=_say)
+    with _ending_on_termination(simulator):
+        simulator.run()
     return EXIT_OK
+
+
+# Besides Ctrl+C: `kill`, a closed terminal, a process manager or CI stopping the command.
+_TERMINATING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _ending_on_termination(simulator: StreamSimulator) -> Iterator[None]:
+    """SIGTERM and SIGHUP end the stream as Ctrl+C does (its end events sent), so a killed simulator
+    leaves no channel live for the next run to find "already live"."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread; whoever runs us there handles signals
+        return
+
+    def end(signum: int, _frame: FrameType | None) -> None:
+        _say(f"{signal.Signals(signum).name}: ending the stream")
+        simulator.request_stop()
+
+    previous = {sig: signal.signal(sig, end) for sig in _TERMINATING}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _replay(args: argparse.Namespace, outputs: AmplifyOutputs) -> int:

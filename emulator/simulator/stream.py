@@ -136,9 +136,13 @@ class StreamSimulator:
         if self._error is not None:
             raise self._error
 
+    def request_stop(self) -> None:
+        """Ask the run to end the stream now (end events sent); returns at once (safe in a signal handler)."""
+        self._stop.set()
+
     def stop(self, timeout: float | None = 30.0) -> SimulationResult:
         """End the stream now (end events sent) and wait for the background run to finish."""
-        self._stop.set()
+        self.request_stop()
         return self.wait(timeout)
 
     def wait(self, timeout: float | None = None) -> SimulationResult:

@@ -36,6 +36,7 @@ class Data(Construct):
             ),
             # A retained stage's table also refuses deletion outside CloudFormation.
             deletion_protection=retain,
+            time_to_live_attribute=definition.ttl_attribute,
             removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
         )
         for index in definition.indexes:

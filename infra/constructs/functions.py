@@ -61,13 +61,14 @@ IVS_CHAT_ACTIONS = (
     "ivschat:DisconnectUser",
 )
 
-# Account administration on this pool only: renames, deletes, bans (disable + global sign-out), and the
+# Account administration on this pool only: renames, deletes, operator disable/enable (+ global sign-out), and the
 # lookups they need. Sign-up, sign-in and attribute reads happen in Cognito itself, not through a role.
 COGNITO_ADMIN_ACTIONS = (
     "cognito-idp:AdminGetUser",
     "cognito-idp:AdminUpdateUserAttributes",
     "cognito-idp:AdminDeleteUser",
     "cognito-idp:AdminDisableUser",
+    "cognito-idp:AdminEnableUser",
     "cognito-idp:AdminUserGlobalSignOut",
     "cognito-idp:ListUsers",
 )

@@ -111,18 +111,31 @@ def test_an_account_from_sign_up_to_deletion_leaves_nothing_behind(stack: FullSt
     client.execute("mutation U($u: String!) { unbanUser(username: $u) { bannedUsers { username } } }", {"u": viewer})
     assert viewer_client.execute("mutation T($c: ID!) { createChatToken(channelId: $c) { token } }", {"c": channel_id})
 
+    # AND saves an overlay preset
+    client.execute(
+        'mutation { saveStreamActionPreset(input: {name: "hi", action: {notice: {title: "t", message: "m", duration: 10}}}) { id } }'
+    )
+
     # WHEN the owner deletes the account
     assert client.execute("mutation { deleteAccount }") == {"deleteAccount": True}
 
-    # THEN nothing of it remains: table, bucket, IVS, IVS Chat, Cognito
+    # THEN nothing of it remains: table, bucket, IVS, IVS Chat, Cognito; the user's partition holds only
+    # the tombstone that refuses their still-unexpired tokens (no profile; removed by table TTL)
     dynamodb = aws_client(stack.resources.endpoint, "dynamodb")
     table = stack.resources.table_name
-    assert (
-        dynamodb.query(
-            TableName=table, KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": {"S": f"USER#{sub}"}}
-        )["Items"]
-        == []
-    )
+    left = dynamodb.query(
+        TableName=table, KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": {"S": f"USER#{sub}"}}
+    )["Items"]
+    assert [{k: v for k, v in i.items() if k not in ("createdAt", "expiresAt")} for i in left] == [
+        {
+            "PK": {"S": f"USER#{sub}"},
+            "SK": {"S": "ACCOUNT"},
+            "sub": {"S": sub},
+            "username": {"S": ""},
+            "status": {"S": "DELETED"},
+        }
+    ]
+    assert 24 * 3600 < int(left[0]["expiresAt"]["N"]) - time.time() < 25 * 3600
     for pk, sk in (
         (f"USERNAME#{owner.lower()}", "USERNAME"),
         (f"USERNAME#{renamed}", "USERNAME"),

@@ -221,6 +221,9 @@ def test_client_configuration_is_served_in_amplify_outputs_format(api: Api) -> N
         "authorization_types": ["API_KEY", "AWS_IAM"],
     }
     assert outputs["custom"]["ugc"]["aws_endpoint_url"] == api.resources.endpoint
+    # AND the local IAM secret is not in it (it signs the IAM-only publish mutations)
+    assert "aws_credentials" not in outputs["custom"]["ugc"]
+    assert api.stack.outputs["custom"]["ugc"]["aws_credentials"]["secret_access_key"] not in json.dumps(outputs)
 
 
 def test_cors_preflight_is_answered_for_any_origin(api: Api) -> None:
@@ -234,3 +237,69 @@ def test_cors_preflight_is_answered_for_any_origin(api: Api) -> None:
     )
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] in ("*", "http://localhost:3000")
+
+
+FOREIGN = "https://evil.example"
+
+
+def test_configuration_and_sign_in_are_refused_to_other_origins(api: Api, alice: str) -> None:
+    # GIVEN a page of another origin open in the developer's browser
+    base = api.stack.graphql_url.removesuffix("/graphql")
+    # WHEN it fetches the configuration or posts to the demo sign-in (with or without a preflight)
+    outputs = httpx.get(f"{base}/amplify_outputs.json", headers={"origin": FOREIGN, "sec-fetch-site": "cross-site"})
+    sign_in = httpx.post(
+        f"{base}/local/sign-in",
+        json={"username": alice, "password": "Passw0rd!"},
+        headers={"origin": FOREIGN, "sec-fetch-site": "cross-site"},
+    )
+    preflight = httpx.options(
+        f"{base}/local/sign-in", headers={"origin": FOREIGN, "access-control-request-method": "POST"}
+    )
+    # THEN both are refused, with no CORS header that would let the page read an answer
+    assert outputs.status_code == 403 and "api_key" not in outputs.text
+    assert sign_in.status_code == 403 and "idToken" not in sign_in.text
+    for response in (outputs, sign_in, preflight):
+        assert "access-control-allow-origin" not in response.headers
+
+
+def test_a_cross_site_form_cannot_sign_in(api: Api, alice: str) -> None:
+    # GIVEN a form post (text/plain needs no preflight) that a browser sent without an Origin header
+    base = api.stack.graphql_url.removesuffix("/graphql")
+    body = json.dumps({"username": alice, "password": "Passw0rd!"})
+    # WHEN it reaches the demo sign-in
+    response = httpx.post(f"{base}/local/sign-in", content=body, headers={"content-type": "text/plain"})
+    # THEN it is refused
+    assert response.status_code == 415 and "idToken" not in response.text
+
+
+def test_a_dns_rebound_name_is_refused(api: Api) -> None:
+    # GIVEN a page whose own name now resolves to 127.0.0.1 (so the browser thinks it is same-origin)
+    base = api.stack.graphql_url.removesuffix("/graphql")
+    # WHEN it fetches the configuration under that name
+    response = httpx.get(f"{base}/amplify_outputs.json", headers={"host": "rebind.evil.example"})
+    # THEN the Host is not a loopback name, and the request is refused
+    assert response.status_code == 403
+
+
+def test_the_stacks_own_pages_still_get_configuration_and_sign_in(api: Api, alice: str) -> None:
+    # GIVEN the local stack's own page (same origin: the browser sends Origin = this server)
+    base = api.stack.graphql_url.removesuffix("/graphql")
+    own = {"origin": base, "sec-fetch-site": "same-origin"}
+    # WHEN it fetches the configuration and signs in
+    outputs = httpx.get(f"{base}/amplify_outputs.json", headers=own)
+    sign_in = httpx.post(f"{base}/local/sign-in", json={"username": alice, "password": "Passw0rd!"}, headers=own)
+    # THEN both answer
+    assert outputs.status_code == 200 and outputs.json()["data"]["api_key"] == api.resources.api_key
+    assert sign_in.status_code == 200 and sign_in.json()["idToken"]
+
+
+def test_graphql_answers_any_origin_with_cors(api: Api) -> None:
+    # GIVEN a frontend on another origin (as on AppSync)
+    response = httpx.post(
+        api.stack.graphql_url,
+        json={"query": "{ liveChannels { nextToken } }"},
+        headers={"origin": FOREIGN, "x-api-key": api.resources.api_key},
+    )
+    # THEN it gets its answer with a CORS header
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] in ("*", FOREIGN)

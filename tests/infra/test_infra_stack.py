@@ -79,6 +79,7 @@ ACCESS_ACTIONS: dict[str, set[str]] = {
         "cognito-idp:AdminUpdateUserAttributes",
         "cognito-idp:AdminDeleteUser",
         "cognito-idp:AdminDisableUser",
+        "cognito-idp:AdminEnableUser",
         "cognito-idp:AdminUserGlobalSignOut",
         "cognito-idp:ListUsers",
     },
@@ -307,6 +308,8 @@ def test_table_keys_and_indexes_are_the_table_definition(dev: Synth) -> None:
     assert sorted(table["AttributeDefinitions"], key=str) == sorted(expected["AttributeDefinitions"], key=str)
     assert table["GlobalSecondaryIndexes"] == expected["GlobalSecondaryIndexes"]
     assert table["BillingMode"] == expected["BillingMode"]
+    # AND the TTL attribute that expires deleted accounts' tombstones is the definition's
+    assert table["TimeToLiveSpecification"] == {"AttributeName": TABLE.ttl_attribute, "Enabled": True}
     # AND point-in-time recovery is on
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
 

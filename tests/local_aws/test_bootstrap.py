@@ -38,6 +38,9 @@ def test_table_matches_the_shared_table_definition(local_resources, local_aws_cl
     ]
     assert _sorted(actual_indexes) == _sorted(expected["GlobalSecondaryIndexes"])
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    # AND its TTL attribute is the definition's
+    ttl = local_aws_client("dynamodb").describe_time_to_live(TableName=local_resources.table_name)
+    assert ttl["TimeToLiveDescription"] == {"TimeToLiveStatus": "ENABLED", "AttributeName": TABLE.ttl_attribute}
 
 
 def test_user_pool_and_client_follow_the_definitions(local_resources, local_aws_client):

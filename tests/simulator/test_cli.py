@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -138,3 +142,33 @@ def test_find_target_takes_any_graphql_runner(outputs, local_aws, channel):
     with pytest.raises(SimulationError, match="no user"):
         find_target(loaded, "bob", graphql)
     assert seen == [{"username": "alice"}, {"username": "bob"}]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_terminated_simulator_ends_its_stream(outputs, appsync, channel, delivered, local_aws_client, sig):
+    # GIVEN `ugc simulate stream` running as its own process, live on alice's channel
+    appsync.channels["alice"] = channel["arn"].rsplit("/", 1)[-1]
+    command = [sys.executable, "-c", "from client.cli import main; raise SystemExit(main())"]
+    args = ["--outputs", str(outputs), "simulate", "stream", "alice", "--duration", "60", "--seed", "2"]
+    process = subprocess.Popen([*command, *args], stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        deadline = time.monotonic() + 30
+        while "Stream Start" not in (line := process.stderr.readline()):
+            assert line and time.monotonic() < deadline, "the simulator never went live"
+
+        # WHEN it is terminated (kill, a closed terminal, a process manager)
+        process.send_signal(sig)
+        rest = process.communicate(timeout=30)[1]
+    finally:
+        process.kill()
+
+    # THEN it ends the stream with its end events, says so, and exits cleanly
+    assert process.returncode == 0, rest
+    assert f"{sig.name}: ending the stream" in rest
+    names = [e["detail"]["event_name"] for e in delivered(channel["arn"])]
+    assert names[-2:] == ["Stream End", "Session Ended"]
+    # AND the channel is offline, so the next run does not find it "already live"
+    ivs = local_aws_client("ivs")
+    with pytest.raises(ivs.exceptions.ChannelNotBroadcasting):
+        ivs.get_stream(channelArn=channel["arn"])
