@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAGE  ?= dev
+JS     := tests/js
 
-.PHONY: run test schema synth bench lint format clean browser playground
+.PHONY: run test schema synth bench lint format clean browser playground js
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
@@ -24,7 +25,7 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.local schema.graphql playground
 	$(BIN)/ugc dev
 
-test: $(VENV)/.dev browser playground
+test: $(VENV)/.dev browser playground js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -49,6 +50,16 @@ $(GRAPHIQL)/node_modules/.installed: $(GRAPHIQL)/package.json $(GRAPHIQL)/packag
 	  touch $@; \
 	else echo "npm ci failed in $(GRAPHIQL): GraphiQL at /graphql will say what to run; the API works without it"; fi
 
+# The JavaScript client suite's packages (tests/js), exactly as locked; installed again only when the lock
+# or package.json changes. Without Node the suite is skipped and says why.
+js:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(JS)/node_modules/.installed; \
+	  else echo "npm not found: the JavaScript client suite (tests/js) will be skipped"; fi
+
+$(JS)/node_modules/.installed: $(JS)/package.json $(JS)/package-lock.json
+	cd $(JS) && npm ci --no-audit --no-fund
+	@touch $@
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -69,4 +80,4 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build cdk.out .pytest_cache .mypy_cache .ruff_cache $(GRAPHIQL)/node_modules
+	rm -rf $(VENV) build cdk.out .pytest_cache .mypy_cache .ruff_cache $(GRAPHIQL)/node_modules $(JS)/node_modules $(JS)/generated

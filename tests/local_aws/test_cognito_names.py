@@ -1,4 +1,5 @@
-"""Sign-in names of the local Cognito (case, the preferred_username alias) and RevokeToken."""
+"""Sign-in names of the local Cognito (case, the preferred_username alias), RevokeToken and
+GetTokensFromRefreshToken."""
 
 from __future__ import annotations
 
@@ -184,3 +185,46 @@ def test_an_unknown_refresh_token_is_invalid(cognito, pool):
             ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": str(uuid.uuid4())}
         )
     assert raised.value.response["Error"]["Message"] == "Invalid Refresh Token"
+
+
+def test_get_tokens_from_refresh_token_issues_new_tokens_for_the_same_user(cognito, pool, user):
+    # GIVEN a signed-in user
+    _, client_id = pool
+    tokens = sign_in(cognito, client_id, user)
+
+    # WHEN the app refreshes the way Amplify JS does
+    out = cognito.get_tokens_from_refresh_token(ClientId=client_id, RefreshToken=tokens["RefreshToken"])
+
+    # THEN it gets a new ID and access token for the same user (and no new refresh token: rotation is off)
+    result = out["AuthenticationResult"]
+    assert claims(result["IdToken"])["cognito:username"] == user
+    assert cognito.get_user(AccessToken=result["AccessToken"])["Username"] == user
+    assert result["TokenType"] == "Bearer" and result["ExpiresIn"] > 0
+    assert "RefreshToken" not in result
+
+
+def test_get_tokens_from_refresh_token_refuses_a_token_revoked_by_global_sign_out(cognito, pool, user):
+    # GIVEN a signed-in user who then signs out everywhere
+    _, client_id = pool
+    tokens = sign_in(cognito, client_id, user)
+    cognito.global_sign_out(AccessToken=tokens["AccessToken"])
+
+    # WHEN the refresh token is used
+    # THEN Cognito says it was revoked
+    with pytest.raises(cognito.exceptions.NotAuthorizedException) as raised:
+        cognito.get_tokens_from_refresh_token(ClientId=client_id, RefreshToken=tokens["RefreshToken"])
+    assert raised.value.response["Error"]["Message"] == "Refresh Token has been revoked"
+
+
+def test_get_tokens_from_refresh_token_refuses_unknown_and_foreign_tokens(cognito, pool, user):
+    # GIVEN a token the pool never issued, and a real one issued to another app client of the pool
+    pool_id, client_id = pool
+    other = cognito.create_user_pool_client(**app_client_kwargs(pool_id, "other"))["UserPoolClient"]["ClientId"]
+    foreign = sign_in(cognito, other, user)["RefreshToken"]
+
+    # WHEN either is used with this client
+    # THEN both are invalid
+    for token in (str(uuid.uuid4()), foreign):
+        with pytest.raises(cognito.exceptions.NotAuthorizedException) as raised:
+            cognito.get_tokens_from_refresh_token(ClientId=client_id, RefreshToken=token)
+        assert raised.value.response["Error"]["Message"] == "Invalid Refresh Token"

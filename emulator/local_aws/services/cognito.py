@@ -1,7 +1,9 @@
-"""Cognito user pools (cognito-idp) around moto: triggers, codes and mail, sign-in names, RevokeToken.
+"""Cognito user pools (cognito-idp) around moto: triggers, codes and mail, sign-in names, RevokeToken,
+GetTokensFromRefreshToken.
 
 moto creates, confirms and signs in users, but sends no codes (it accepts any), runs no triggers,
-matches user names exactly and does not know RevokeToken. The handlers here wrap moto's operations:
+matches user names exactly and does not know RevokeToken or GetTokensFromRefreshToken. The handlers
+here wrap moto's operations:
 
 - Triggers, from the pool's LambdaConfig (bootstrap wires `infra.definitions.COGNITO_TRIGGERS`):
   PreSignUp before SignUp and AdminCreateUser create anything; PostConfirmation after ConfirmSignUp,
@@ -15,6 +17,9 @@ matches user names exactly and does not know RevokeToken. The handlers here wrap
   Every operation that takes a Username resolves it first, and a preferred_username already held by
   another user is refused (AliasExistsException).
 - RevokeToken: the refresh token and the tokens issued with it stop working.
+- GetTokensFromRefreshToken (how Amplify JS refreshes): the REFRESH_TOKEN_AUTH flow's tokens and
+  refusals. No new refresh token comes back: that needs refresh token rotation, which the project's
+  app client does not turn on.
 
 Pools without a LambdaConfig, or a server without a function invoker, run no triggers; everything
 else above still applies, because it is how Cognito itself behaves.
@@ -36,7 +41,7 @@ from moto.cognitoidp.models import CognitoIdpUser
 from emulator.local_aws import outbox
 from emulator.local_aws.messages import AwsRequest, AwsResponse, ServiceError
 from emulator.local_aws.registry import HandlerContext, Registry
-from emulator.local_aws.services.cognito_pool import CONFIRMED, Pool, attribute_list, attribute_map
+from emulator.local_aws.services.cognito_pool import CONFIRMED, Pool, attribute_list, attribute_map, moto_call
 from emulator.local_aws.services.cognito_triggers import (
     ADMIN_CLIENT_ID,
     CODE_PARAMETER,
@@ -109,6 +114,7 @@ def install(registry: Registry) -> None:
     registry.add(SERVICE, "UpdateUserAttributes", update_user_attributes)
     registry.add(SERVICE, "AdminDeleteUser", admin_delete_user)
     registry.add(SERVICE, "RevokeToken", revoke_token)
+    registry.add(SERVICE, "GetTokensFromRefreshToken", get_tokens_from_refresh_token)
     for operation in _admin_operations_with_a_username():
         registry.add(SERVICE, operation, resolve_username)
 
@@ -280,11 +286,7 @@ def _authenticate(request: AwsRequest, ctx: HandlerContext, pool: Pool, client_i
     flow = params["AuthFlow"]
     auth = dict(params.get("AuthParameters") or {})
     if flow in REFRESH_FLOWS:
-        token = str(auth.get("REFRESH_TOKEN") or "")
-        if token not in pool.model.refresh_tokens:
-            raise ServiceError("NotAuthorizedException", "Invalid Refresh Token")
-        if pool.model.refresh_tokens[token] is None:
-            raise ServiceError("NotAuthorizedException", "Refresh Token has been revoked")
+        _check_refresh_token(pool, str(auth.get("REFRESH_TOKEN") or ""))
         return ctx.forward()
     if flow not in PASSWORD_FLOWS or "USERNAME" not in auth:
         return ctx.forward()
@@ -295,6 +297,28 @@ def _authenticate(request: AwsRequest, ctx: HandlerContext, pool: Pool, client_i
     triggers.pre_authentication(user.username, pool.attributes(user), params.get("ClientMetadata"))
     auth["USERNAME"] = user.username
     return ctx.forward(body=_json(dict(params, AuthParameters=auth)))
+
+
+def _check_refresh_token(pool: Pool, token: str) -> None:
+    if token not in pool.model.refresh_tokens:
+        raise ServiceError("NotAuthorizedException", "Invalid Refresh Token")
+    if pool.model.refresh_tokens[token] is None:
+        raise ServiceError("NotAuthorizedException", "Refresh Token has been revoked")
+
+
+def get_tokens_from_refresh_token(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
+    params = request.params
+    client_id, token = params["ClientId"], params["RefreshToken"]
+    pool = Pool.of_client(client_id)
+    if pool is None:
+        raise ServiceError("ResourceNotFoundException", f"User pool client {client_id} does not exist.")
+    _check_refresh_token(pool, token)
+    issued = pool.model.refresh_tokens[token]
+    if issued is None or issued[0] != client_id:
+        raise ServiceError("NotAuthorizedException", "Invalid Refresh Token")
+    access_token, id_token, expires_in = moto_call(lambda: pool.model.create_tokens_from_refresh_token(token))
+    result = {"AccessToken": access_token, "IdToken": id_token, "ExpiresIn": expires_in, "TokenType": "Bearer"}
+    return AwsResponse.json({"AuthenticationResult": result})
 
 
 def revoke_token(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
