@@ -11,12 +11,14 @@ import {
   MemoryStorage,
   SIGN_IN_OPTIONS,
   configureAmplify,
-  expectedToFail,
   signUpUser,
   useDevice,
 } from './support/stack.mjs';
 
 configureAmplify();
+
+// The other flow Amplify offers, still refused as Cognito refuses it.
+const PASSWORD_FLOW = { authFlowType: 'USER_PASSWORD_AUTH' };
 
 beforeEach(() => {
   useDevice(new MemoryStorage());
@@ -27,18 +29,16 @@ async function signedInUsername() {
   return tokens?.idToken?.payload['cognito:username'];
 }
 
-const SRP_PENDING = 'the local Cognito answers USER_SRP_AUTH with UserNotFoundException until real SRP lands (issue 10)';
-
-test('the default sign-in (USER_SRP_AUTH) signs a demo user in', expectedToFail(SRP_PENDING, async () => {
+test('the default sign-in (USER_SRP_AUTH) signs a demo user in', async () => {
   // GIVEN a demo user WHEN they sign in the way Amplify does by default
   const result = await signIn({ username: 'alice', password: DEMO_PASSWORD });
 
   // THEN they are signed in, and the session's ID token names them
   assert.equal(result.isSignedIn, true);
   assert.equal(await signedInUsername(), 'alice');
-}));
+});
 
-test('the default sign-in refuses a wrong password as Cognito does', expectedToFail(SRP_PENDING, async () => {
+test('the default sign-in refuses a wrong password as Cognito does', async () => {
   // GIVEN a demo user WHEN they sign in with a wrong password
   // THEN Amplify rejects with Cognito's error, and nobody is signed in
   await assert.rejects(signIn({ username: 'alice', password: 'Wr0ng-password!' }), {
@@ -46,12 +46,12 @@ test('the default sign-in refuses a wrong password as Cognito does', expectedToF
     message: 'Incorrect username or password.',
   });
   assert.equal(await signedInUsername(), undefined);
-}));
+});
 
 test('the password flow refuses a wrong password as Cognito does', async () => {
   // GIVEN a demo user WHEN they sign in with a wrong password through USER_PASSWORD_AUTH
   // THEN Amplify rejects with Cognito's error, and nobody is signed in
-  await assert.rejects(signIn({ username: 'bob', password: 'Wr0ng-password!', options: SIGN_IN_OPTIONS }), {
+  await assert.rejects(signIn({ username: 'bob', password: 'Wr0ng-password!', options: PASSWORD_FLOW }), {
     name: 'NotAuthorizedException',
     message: 'Incorrect username or password.',
   });

@@ -16,6 +16,8 @@ here wrap moto's operations:
   an alias attribute (`preferred_username`; `email` / `phone_number` once verified) names its user.
   Every operation that takes a Username resolves it first, and a preferred_username already held by
   another user is refused (AliasExistsException).
+- USER_SRP_AUTH (Amplify's default sign-in): a real SRP-6a exchange (`cognito_srp.py`) in place of
+  moto's placeholders; the PASSWORD_VERIFIER claim is checked before moto issues the tokens.
 - RevokeToken: the refresh token and the tokens issued with it stop working.
 - GetTokensFromRefreshToken (how Amplify JS refreshes): the REFRESH_TOKEN_AUTH flow's tokens and
   refusals. No new refresh token comes back: that needs refresh token rotation, which the project's
@@ -27,6 +29,7 @@ else above still applies, because it is how Cognito itself behaves.
 
 from __future__ import annotations
 
+import hmac
 import json
 import secrets
 import string
@@ -41,6 +44,7 @@ from moto.cognitoidp.models import CognitoIdpUser
 from emulator.local_aws import outbox
 from emulator.local_aws.messages import AwsRequest, AwsResponse, ServiceError
 from emulator.local_aws.registry import HandlerContext, Registry
+from emulator.local_aws.services import cognito_srp
 from emulator.local_aws.services.cognito_pool import CONFIRMED, Pool, attribute_list, attribute_map, moto_call
 from emulator.local_aws.services.cognito_triggers import (
     ADMIN_CLIENT_ID,
@@ -107,6 +111,8 @@ def install(registry: Registry) -> None:
     registry.add(SERVICE, "ForgotPassword", forgot_password)
     registry.add(SERVICE, "ConfirmForgotPassword", confirm_forgot_password)
     registry.add(SERVICE, "InitiateAuth", initiate_auth)
+    registry.add(SERVICE, "RespondToAuthChallenge", respond_to_auth_challenge)
+    registry.add(SERVICE, "AdminRespondToAuthChallenge", respond_to_auth_challenge)
     registry.add(SERVICE, "AdminInitiateAuth", admin_initiate_auth)
     registry.add(SERVICE, "AdminCreateUser", admin_create_user)
     registry.add(SERVICE, "AdminConfirmSignUp", admin_confirm_sign_up)
@@ -293,10 +299,72 @@ def _authenticate(request: AwsRequest, ctx: HandlerContext, pool: Pool, client_i
     user = pool.find(str(auth["USERNAME"]))
     if user is None:
         return ctx.forward()  # Cognito runs no trigger for unknown users; moto says UserNotFoundException
+    srp = flow == "USER_SRP_AUTH"
+    if srp and not _valid_srp_a(str(auth.get("SRP_A") or "")):
+        raise ServiceError("InvalidParameterException", "SRP_A is invalid")
     triggers = Triggers(ctx.functions, pool, client_id)
     triggers.pre_authentication(user.username, pool.attributes(user), params.get("ClientMetadata"))
     auth["USERNAME"] = user.username
-    return ctx.forward(body=_json(dict(params, AuthParameters=auth)))
+    response = ctx.forward(body=_json(dict(params, AuthParameters=auth)))
+    if not srp or not response.ok:
+        return response
+    return _password_verifier(ctx, pool, client_id, user, str(auth["SRP_A"]), response)
+
+
+def _valid_srp_a(srp_a: str) -> bool:
+    try:
+        return int(srp_a, 16) % cognito_srp.N != 0
+    except ValueError:
+        return False
+
+
+def _password_verifier(
+    ctx: HandlerContext, pool: Pool, client_id: str, user: CognitoIdpUser, srp_a: str, moto: AwsResponse
+) -> AwsResponse:
+    """moto's PASSWORD_VERIFIER challenge, with a real SRP exchange in place of its placeholders."""
+    answer = moto.json_body()
+    moto_session = str(answer["ChallengeParameters"]["SECRET_BLOCK"])
+    challenge, secret_block = cognito_srp.start(
+        pool.id, client_id, user.username, user.password or "", srp_a, moto_session
+    )
+    with ctx.state.store(cognito_srp.SrpStore) as store:
+        store.add(secret_block, challenge)
+    answer["ChallengeParameters"] = {
+        "SALT": challenge.salt,
+        "SECRET_BLOCK": secret_block,
+        "SRP_B": format(challenge.big_b, "x"),
+        "USERNAME": user.username,
+        "USER_ID_FOR_SRP": user.username,
+    }
+    answer["Session"] = secret_block
+    return AwsResponse.json(answer)
+
+
+def respond_to_auth_challenge(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
+    """PASSWORD_VERIFIER: check the SRP claim, then let moto issue the tokens (or the next challenge,
+    such as NEW_PASSWORD_REQUIRED) exactly as for the password flow. Other challenges go to moto."""
+    params = request.params
+    if params.get("ChallengeName") != "PASSWORD_VERIFIER":
+        return ctx.forward()
+    responses = dict(params.get("ChallengeResponses") or {})
+    block = str(responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or "")
+    with ctx.state.store(cognito_srp.SrpStore) as store:
+        challenge = store.take(block)
+    if challenge is None or challenge.client_id != params.get("ClientId"):
+        raise ServiceError("NotAuthorizedException", "Invalid session for the user, session is expired.")
+    pool = Pool.of_client(challenge.client_id)
+    user = pool.find(str(responses.get("USERNAME") or "")) if pool else None
+    if pool is None or user is None or user.username != challenge.user_id:
+        raise ServiceError("NotAuthorizedException", "Incorrect username or password.")
+    try:
+        expected = challenge.expected_signature(user.password or "", block, str(responses.get("TIMESTAMP") or ""))
+    except ValueError:  # a secret block that is not base64
+        expected = ""
+    claimed = str(responses.get("PASSWORD_CLAIM_SIGNATURE") or "")
+    if not expected or not hmac.compare_digest(expected.encode(), claimed.encode()):
+        raise ServiceError("NotAuthorizedException", "Incorrect username or password.")
+    responses.update(PASSWORD_CLAIM_SECRET_BLOCK=challenge.session, USERNAME=user.username)
+    return ctx.forward(body=_json(dict(params, ChallengeResponses=responses, Session=challenge.session)))
 
 
 def _check_refresh_token(pool: Pool, token: str) -> None:

@@ -63,9 +63,8 @@ export function useDevice(storage) {
   return storage;
 }
 
-// Until the local Cognito does SRP (issue 10), the sign-in the suite needs as a step (not as the thing
-// tested) uses the password flow; auth.test.mjs tests the default flow itself.
-export const SIGN_IN_OPTIONS = { authFlowType: 'USER_PASSWORD_AUTH' };
+// Amplify's default sign-in flow (USER_SRP_AUTH): what a frontend runs unless it chooses otherwise.
+export const SIGN_IN_OPTIONS = {};
 
 export async function signInAs(username, password = DEMO_PASSWORD) {
   await signOut();
@@ -142,18 +141,3 @@ export function nextValue(subscribe, { accept = () => true, trigger, every = 100
   });
 }
 
-/**
- * A test body that must fail for now, for `reason`; once it passes, it fails, so the mark comes off as soon
- * as the work it waits for has landed.
- */
-export function expectedToFail(reason, body) {
-  return async (t) => {
-    try {
-      await body(t);
-    } catch (error) {
-      t.diagnostic(`expected failure (${reason}): ${error.name}: ${error.message}`);
-      return;
-    }
-    throw new Error(`passes now: remove its expectedToFail mark (${reason})`);
-  };
-}
