@@ -99,7 +99,7 @@ def test_srp_signs_in_with_a_preferred_username_after_a_rename(cognito, pool, us
 
 
 def test_a_wrong_password_is_refused_as_cognito_refuses_it(cognito, pool, user):
-    with pytest.raises(cognito.exceptions.NotAuthorizedException, match="Incorrect username or password."):
+    with pytest.raises(cognito.exceptions.NotAuthorizedException, match=r"Incorrect username or password\."):
         srp(cognito, pool, user, "Wr0ng-Horse!").authenticate_user()
 
 
@@ -126,7 +126,7 @@ def test_an_answer_is_accepted_once(cognito, pool, user):
 
 def test_a_tampered_signature_or_timestamp_is_refused(cognito, pool, user):
     _, _, answer = challenge(cognito, pool, user)
-    with pytest.raises(cognito.exceptions.NotAuthorizedException, match="Incorrect username or password."):
+    with pytest.raises(cognito.exceptions.NotAuthorizedException, match=r"Incorrect username or password\."):
         respond(cognito, pool, {**answer, "TIMESTAMP": "Sat Dec 5 00:00:00 UTC 2026"})
     # AND a failed answer uses the challenge up: the right answer afterwards is refused too
     with pytest.raises(cognito.exceptions.NotAuthorizedException):
