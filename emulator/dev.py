@@ -17,6 +17,7 @@ from typing import Any
 import uvicorn
 
 from emulator import schedules
+from emulator.appsync.tls import DualListener, ensure_certificates
 from emulator.lambda_runtime.bridge import FunctionBridge
 from emulator.local_aws.bootstrap import bootstrap
 from emulator.local_aws.server import LocalAwsServer
@@ -39,6 +40,14 @@ class _AppSyncServer(uvicorn.Server):
     def capture_signals(self) -> Iterator[None]:
         yield
 
+    def protocol(self) -> asyncio.Protocol:
+        """A connection's HTTP/WebSocket protocol, as uvicorn makes it for the sockets it listens on."""
+        protocol_class: Any = self.config.http_protocol_class
+        made: asyncio.Protocol = protocol_class(
+            config=self.config, server_state=self.server_state, app_state=self.lifespan.state
+        )
+        return made
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ugc dev", description="Run the local AppSync and local AWS.")
@@ -48,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-seed", action="store_true", help="start without the demo users")
     parser.add_argument(
         "--no-demo-streams", action="store_true", help="do not simulate broadcasts of the live demo users"
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=CODE_ROOT / ".ugc",
+        help="where the local stack keeps its files, such as its TLS CA (default: .ugc in the project)",
     )
     parser.add_argument(
         "--outputs",
@@ -60,12 +75,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def banner(stack: LocalStack, seeded: bool, outputs: Path) -> str:
     url = stack.graphql_url
+    ca = stack.outputs["custom"]["ugc"].get("ca_certificate")
     lines = [
         "",
         "UGC local stack is up",
         f"  GraphQL (POST) / GraphiQL (browser)  {url}",
         f"  Client configuration                 {outputs}",
         f"                                       (also GET {url.removesuffix('/graphql')}/amplify_outputs.json)",
+        f"  Same port over TLS (Amplify's wss://) {url.replace('http://', 'https://', 1)}",
+        f"                                       (signed by the local CA {ca}: `ugc trust`)",
         f"  Local AWS endpoint                   {stack.resources.endpoint}",
         f"  API key (anonymous callers)          {stack.resources.api_key}",
     ]
@@ -105,6 +123,8 @@ async def _serve(args: argparse.Namespace) -> int:
     local_aws = LocalAwsServer(host=args.host, port=args.aws_port)
     local_aws.start()
     functions: FunctionBridge | None = None
+    listener: DualListener | None = None
+    listening: socket.socket | None = None
     scheduled: list[asyncio.Task[None]] = []
     try:
         resources = bootstrap(local_aws.endpoint, LOCAL_STAGE)
@@ -112,7 +132,12 @@ async def _serve(args: argparse.Namespace) -> int:
         functions = FunctionBridge(function_specs(resources, f"http://{args.host}:{args.port}/graphql"))
         local_aws.set_functions(functions)
         scheduled = schedules.start(functions, resources.region, resources.account_id)
-        stack = LocalStack(resources, graphql_url=f"http://{args.host}:{args.port}/graphql")
+        certificates = ensure_certificates(args.data_dir / "tls")
+        stack = LocalStack(
+            resources,
+            graphql_url=f"http://{args.host}:{args.port}/graphql",
+            ca_certificate=str(certificates.ca_certificate),
+        )
         streams: list[Any] = []
         if not args.no_seed:
             await seed(stack, mark_live=args.no_demo_streams)
@@ -131,14 +156,19 @@ async def _serve(args: argparse.Namespace) -> int:
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
         server = _AppSyncServer(config)
+        # One port for http/ws and https/wss (Amplify's real-time is wss:// only): uvicorn opens no listener
+        # of its own; the dual listener hands it each connection, with TLS where the client starts one.
+        listening = socket.create_server((args.host, args.port))
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stopping.set)
-        serving = asyncio.ensure_future(server.serve())
+        serving = asyncio.ensure_future(server.serve(sockets=[]))
         while not server.started and not serving.done():
             await asyncio.sleep(0.05)
         if server.started:
+            listener = DualListener(listening, server.protocol, certificates.server_context())
+            listener.start()
             if not args.no_seed and not args.no_demo_streams:
                 streams = await asyncio.to_thread(demo_streams, stack)
             print(banner(stack, not args.no_seed, args.outputs), flush=True)
@@ -148,23 +178,43 @@ async def _serve(args: argparse.Namespace) -> int:
         # In order: schedules start no more runs and the demo streams end; the local AWS delivers their last
         # events and the functions still running return (they publish to the local AppSync, still serving);
         # then the functions stop, and only then the local AppSync.
-        await schedules.stop(scheduled)
-        for simulator in streams:
-            await asyncio.to_thread(simulator.stop)
-        await asyncio.to_thread(local_aws.wait_for_events, DRAIN_SECONDS)
-        local_aws.set_functions(None)
-        await asyncio.to_thread(functions.close, FUNCTIONS_GRACE_SECONDS)
+        await _ordered_stop(scheduled, streams, local_aws, functions)
+        if listener is not None:
+            await listener.close()
         server.should_exit = True
         await serving
         await stack.close()
         return 0
     finally:
         # For a start-up that failed part-way; after the ordered stop above these are no-ops (each is idempotent).
-        await schedules.stop(scheduled)
-        local_aws.set_functions(None)
-        if functions is not None:
-            functions.close()
-        local_aws.stop()
+        await _release(scheduled, local_aws, functions, listening if listener is None else None)
+
+
+async def _ordered_stop(
+    scheduled: list[asyncio.Task[None]], streams: list[Any], local_aws: LocalAwsServer, functions: FunctionBridge
+) -> None:
+    """Everything before the local AppSync stops (see _serve)."""
+    await schedules.stop(scheduled)
+    for simulator in streams:
+        await asyncio.to_thread(simulator.stop)
+    await asyncio.to_thread(local_aws.wait_for_events, DRAIN_SECONDS)
+    local_aws.set_functions(None)
+    await asyncio.to_thread(functions.close, FUNCTIONS_GRACE_SECONDS)
+
+
+async def _release(
+    scheduled: list[asyncio.Task[None]],
+    local_aws: LocalAwsServer,
+    functions: FunctionBridge | None,
+    listening: socket.socket | None,
+) -> None:
+    await schedules.stop(scheduled)
+    local_aws.set_functions(None)
+    if functions is not None:
+        functions.close()
+    if listening is not None:
+        listening.close()
+    local_aws.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

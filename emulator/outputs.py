@@ -29,11 +29,15 @@ def amplify_outputs(
     stage: str,
     aws_endpoint_url: str | None = None,
     aws_credentials: tuple[str, str] | None = None,
+    ca_certificate: str | None = None,
 ) -> dict[str, Any]:
     policy = USER_POOL.password_policy
     custom: dict[str, Any] = {"stage": stage, "graphiql_url": graphql_url}
     if aws_endpoint_url:
         custom["aws_endpoint_url"] = aws_endpoint_url
+    if ca_certificate:
+        # The local CA the TLS side of the local AppSync is signed by (`ugc trust`); a public certificate.
+        custom["ca_certificate"] = ca_certificate
     if aws_credentials:
         custom["aws_credentials"] = {"access_key_id": aws_credentials[0], "secret_access_key": aws_credentials[1]}
     data: dict[str, Any] = {

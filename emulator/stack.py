@@ -134,6 +134,7 @@ class LocalStack:
         graphql_url: str,
         invoker: Invoker | None = None,
         options: EngineOptions | None = None,
+        ca_certificate: str | None = None,
     ) -> None:
         self.resources = resources
         self.graphql_url = graphql_url
@@ -150,6 +151,7 @@ class LocalStack:
             stage=LOCAL_STAGE.stage,
             aws_endpoint_url=resources.endpoint,
             aws_credentials=LOCAL_CREDENTIALS,
+            ca_certificate=ca_certificate,
         )
         self._cognito = aws_client(resources.endpoint, "cognito-idp")
 

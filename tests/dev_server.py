@@ -90,6 +90,7 @@ def start(folder: Path, *flags: str) -> DevServer:
                 "-c",
                 START,
                 *("--port", str(port), "--aws-port", str(aws_port), "--outputs", str(outputs)),
+                *("--data-dir", str(folder / "data")),
                 *flags,
             ],
             cwd=ROOT,

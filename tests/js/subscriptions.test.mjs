@@ -9,10 +9,6 @@ import { configureAmplify, newUsername, nextValue, signInAs } from './support/st
 configureAmplify();
 const client = generateClient();
 
-// Skipped rather than expected to fail: against a server without TLS, Amplify retries the connection
-// quietly and each test would only time out.
-const TLS_PENDING = 'Amplify connects with wss:// only; the local AppSync serves TLS once issue 10 lands';
-
 const ACTION_FIELDS = 'id channelId type isActive payload { __typename ... on NoticeAction { title message } }';
 const ON_STREAM_ACTION = `subscription OnStreamAction($channelId: ID!) { onStreamAction(channelId: $channelId) { ${ACTION_FIELDS} } }`;
 // The mutation selects every field the subscribers select (channelId too, which the filter compares):
@@ -32,7 +28,7 @@ before(async () => {
   bobChannel = data.channel.id;
 });
 
-test('a public subscription (apiKey) receives the overlays the streamer sends', { skip: TLS_PENDING }, async () => {
+test('a public subscription (apiKey) receives the overlays the streamer sends', async () => {
   // GIVEN bob, live, signed in to send overlays, and an anonymous viewer subscribed to his with the API key
   await signInAs('bob');
   const title = newUsername('note');
@@ -51,7 +47,7 @@ test('a public subscription (apiKey) receives the overlays the streamer sends', 
   assert.equal(event.data.onStreamAction.isActive, true);
 });
 
-test('an owner-only subscription (userPool) receives the owner\'s live metrics', { skip: TLS_PENDING }, async () => {
+test('an owner-only subscription (userPool) receives the owner\'s live metrics', async () => {
   // GIVEN bob, live, signed in
   await signInAs('bob');
 
@@ -66,7 +62,7 @@ test('an owner-only subscription (userPool) receives the owner\'s live metrics',
   assert.ok(pushed.series.some((series) => series.points.length > 0), JSON.stringify(pushed));
 });
 
-test('an owner-only subscription for another user\'s channel is refused to the observer', { skip: TLS_PENDING }, async () => {
+test('an owner-only subscription for another user\'s channel is refused to the observer', async () => {
   // GIVEN alice, signed in
   await signInAs('alice');
 

@@ -53,6 +53,8 @@ def test_javascript_clients_work_against_ugc_dev(tmp_path: Path, capsys: pytest.
         env = {
             **os.environ,
             "UGC_OUTPUTS": str(server.outputs_path),
+            # The one step `ugc trust` gives Node users: trust the local CA (Amplify's real-time is wss://).
+            "NODE_EXTRA_CA_CERTS": server.outputs["custom"]["ugc"]["ca_certificate"],
             "UGC_DEMO_PASSWORD": DEMO_PASSWORD,
             "UGC_DEMO_USERS": ",".join(DEMO_USERS),
         }
