@@ -16,6 +16,7 @@ import argparse
 import json
 import logging
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -125,6 +126,13 @@ def _parser() -> argparse.ArgumentParser:
     identity.add_argument("--as", dest="as_user", metavar="USERNAME", help="as this signed-in user")
     identity.add_argument("--api-key", action="store_true", help="anonymously, with the API key")
     identity.add_argument("--iam", action="store_true", help="IAM-signed, as the back-end publishers")
+
+    trust = commands.add_parser(
+        "trust",
+        help="how to trust the local stack's CA (https:// and wss:// on the GraphQL port)",
+        description="Print the steps that make Node, the system and browsers trust the local stack's CA.",
+    )
+    trust.add_argument("--node", action="store_true", help="print only the NODE_EXTRA_CA_CERTS export line")
 
     deployed = commands.add_parser(
         "outputs",
@@ -257,6 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _outputs(args)
         if args.command == "verify-playback-token":
             return _verify_playback_token(args)
+        if args.command == "trust":
+            return _trust(args)
         return _query(args)
     except CognitoRefused as exc:
         return _fail(exc, EXIT_REFUSED)
@@ -284,6 +294,34 @@ def _outputs(args: argparse.Namespace) -> int:
     pathlib.Path(args.file).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     print(f"Wrote {args.file} for stage {args.stage}: {document['data']['url']}")
     return 0
+
+
+def _trust(args: argparse.Namespace) -> int:
+    outputs = _load_outputs(args)
+    ca = outputs.ugc.ca_certificate if outputs.ugc else None
+    if not ca:
+        raise ConfigError(f"{outputs.source} names no local CA (custom.ugc.ca_certificate): is it the local stack's?")
+    if args.node:
+        print(f"export NODE_EXTRA_CA_CERTS={shlex.quote(ca)}")
+        return EXIT_OK
+    quoted = shlex.quote(ca)
+    print(
+        f"""The local stack serves https:// and wss:// on its GraphQL port, signed by its local CA:
+  {ca}
+Trust it once (it stays the same across restarts; delete the data folder to make a new one):
+
+  Node (Amplify, Apollo, scripts)   export NODE_EXTRA_CA_CERTS={quoted}
+                                    (or: eval "$(ugc trust --node)")
+  Debian / Ubuntu (curl, system)    sudo cp {quoted} /usr/local/share/ca-certificates/ugc-live-local.crt \\
+                                      && sudo update-ca-certificates
+  Chrome / Chromium on Linux        certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n ugc-live-local -i {quoted}
+  macOS (Safari, Chrome)            sudo security add-trusted-cert -d -r trustRoot \\
+                                      -k /Library/Keychains/System.keychain {quoted}
+  Windows (Edge, Chrome)            certutil -addstore -f Root {ca}
+  Firefox                           Settings > Privacy & Security > Certificates > View Certificates >
+                                      Authorities > Import, then {ca}"""
+    )
+    return EXIT_OK
 
 
 def _verify_playback_token(args: argparse.Namespace) -> int:

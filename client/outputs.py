@@ -61,6 +61,8 @@ class UgcOutputs:
     aws_endpoint_url: str | None = None
     graphiql_url: str | None = None
     aws_credentials: LocalCredentials | None = None
+    ca_certificate: str | None = None
+    """The local CA that signs the local AppSync's TLS side (`ugc trust`)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ def _ugc_outputs(check: _Checker, raw: Mapping[str, Any]) -> UgcOutputs:
         stage=check.string(raw, "stage", "custom.ugc"),
         aws_endpoint_url=check.optional_url(raw, "aws_endpoint_url", "custom.ugc"),
         graphiql_url=check.optional_url(raw, "graphiql_url", "custom.ugc"),
+        ca_certificate=check.optional_string(raw, "ca_certificate", "custom.ugc"),
         aws_credentials=(
             LocalCredentials(
                 access_key_id=check.string(creds, "access_key_id", where),
