@@ -1,17 +1,16 @@
-// graphql-codegen over the suite's operation documents, as a frontend runs it (`npx graphql-codegen`).
-// Until the tools SDL lands (issue 10), the schema is the running local AppSync's introspection.
+// graphql-codegen over the suite's operation documents, as a frontend runs it (`npx graphql-codegen`):
+// the schema and the scalar map are the project's own client-tooling files (`make schema`, codegen.yml).
 import { readFileSync } from 'node:fs';
 
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { parse } from 'yaml';
 
-const outputsPath = process.env.UGC_OUTPUTS;
-if (!outputsPath) {
-  throw new Error('UGC_OUTPUTS is not set: point it at the amplify_outputs.json of a running `ugc dev`');
-}
-const outputs = JSON.parse(readFileSync(outputsPath, 'utf8'));
+const ROOT = new URL('../../', import.meta.url);
+const project = parse(readFileSync(new URL('codegen.yml', ROOT), 'utf8'));
+const scalars = Object.values(project.generates)[0].config.scalars;
 
 const config: CodegenConfig = {
-  schema: [{ [outputs.data.url]: { headers: { 'x-api-key': outputs.data.api_key } } }],
+  schema: new URL(project.schema, ROOT).pathname,
   documents: ['operations/*.graphql'],
   generates: {
     'generated/graphql.ts': {
@@ -19,17 +18,7 @@ const config: CodegenConfig = {
       config: {
         // AppSync's scalars as they travel in JSON; an unmapped scalar fails generation instead of becoming `any`.
         strictScalars: true,
-        scalars: {
-          AWSDate: 'string',
-          AWSDateTime: 'string',
-          AWSTime: 'string',
-          AWSTimestamp: 'number',
-          AWSEmail: 'string',
-          AWSJSON: 'string',
-          AWSURL: 'string',
-          AWSPhone: 'string',
-          AWSIPAddress: 'string',
-        },
+        scalars,
         enumsAsTypes: true,
         useTypeImports: true,
       },
