@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAGE  ?= dev
 JS     := tests/js
+WEB    := examples/web
 
-.PHONY: run test schema synth bench lint format clean browser playground js
+.PHONY: run test schema synth bench lint format clean browser playground js web
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
@@ -25,7 +26,7 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.local schema.graphql playground
 	$(BIN)/ugc dev
 
-test: $(VENV)/.dev browser playground js
+test: $(VENV)/.dev browser playground js web
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -60,6 +61,15 @@ $(JS)/node_modules/.installed: $(JS)/package.json $(JS)/package-lock.json
 	cd $(JS) && npm ci --no-audit --no-fund
 	@touch $@
 
+# The reference React app's packages (examples/web), exactly as locked; its browser test builds it.
+web:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(WEB)/node_modules/.installed; \
+	  else echo "npm not found: the reference app's test (tests/web) will be skipped"; fi
+
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund
+	@touch $@
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -80,4 +90,4 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build cdk.out .pytest_cache .mypy_cache .ruff_cache $(GRAPHIQL)/node_modules $(JS)/node_modules $(JS)/generated
+	rm -rf $(VENV) build cdk.out .pytest_cache .mypy_cache .ruff_cache $(GRAPHIQL)/node_modules $(JS)/node_modules $(JS)/generated $(WEB)/node_modules $(WEB)/dist

@@ -39,6 +39,54 @@ _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_requ
 _RESET_PATH = "/moto-api/reset"
 
 
+def _json_api_preflight(environ: WSGIEnvironment) -> bool:
+    """A browser's CORS preflight for an AWS JSON API call (X-Amz-Target names the operation): how
+    Amplify Auth in a web page reaches Cognito. It carries no credential scope or target of its own."""
+    requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "").lower()
+    return (
+        environ.get("REQUEST_METHOD") == "OPTIONS"
+        and "HTTP_ORIGIN" in environ
+        and "x-amz-target" in {h.strip() for h in requested.split(",")}
+    )
+
+
+def _allow_cross_origin(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    """As AWS's public endpoints answer it (Cognito's user pool API is called from any web origin)."""
+    start_response(
+        "200 OK",
+        [
+            ("Access-Control-Allow-Origin", environ["HTTP_ORIGIN"]),
+            ("Access-Control-Allow-Methods", "POST"),
+            ("Access-Control-Allow-Headers", environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "")),
+            ("Access-Control-Max-Age", "86400"),
+            ("Vary", "Origin"),
+            ("Content-Length", "0"),
+        ],
+    )
+    return [b""]
+
+
+# What a page may read of an AWS answer besides its body (Amplify reads the error type from either).
+_EXPOSED = "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date"
+
+
+def _cross_origin(origin: str, start_response: StartResponse) -> StartResponse:
+    """Every answer to a web page carries CORS headers, as AWS's endpoints send them: the extension
+    handlers' answers too, not only moto's (which its Flask app adds)."""
+
+    def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        if not any(name.lower() == "access-control-allow-origin" for name, _ in headers):
+            headers = [
+                *headers,
+                ("Access-Control-Allow-Origin", origin),
+                ("Access-Control-Expose-Headers", _EXPOSED),
+                ("Vary", "Origin"),
+            ]
+        return start_response(status, headers, exc_info)
+
+    return start
+
+
 @dataclass(frozen=True)
 class Caller:
     service: str
@@ -84,6 +132,11 @@ class Gateway:
         self._functions = functions if functions is not None else Functions()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if "HTTP_ORIGIN" in environ:
+            start_response = _cross_origin(environ["HTTP_ORIGIN"], start_response)
+        return self._serve(environ, start_response)
+
+    def _serve(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path.rstrip("/") == _RESET_PATH and environ.get("REQUEST_METHOD") == "POST":
             # Reset moto and the extension state together, or handlers would see keys of channels
@@ -92,6 +145,8 @@ class Gateway:
             if answer.ok:
                 self._state.reset()
             return answer.send(start_response)
+        if _json_api_preflight(environ):
+            return _allow_cross_origin(environ, start_response)
         caller = identify(environ)
         intercepts = self._registry.intercepts()
         if intercepts:

@@ -1,0 +1,113 @@
+// One channel: follow / unfollow (the mutations return the channel, so Apollo's cache updates the page)
+// and the overlay the streamer has on now, replaced as onStreamAction reports each change.
+import { gql } from '@apollo/client';
+import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
+import { useEffect, useState } from 'react';
+
+const ACTION_FIELDS = `
+  id
+  type
+  isActive
+  payload {
+    __typename
+    ... on NoticeAction { title message }
+    ... on QuizAction { question answers }
+    ... on ProductAction { title price }
+    ... on AmazonProductAction { title }
+  }
+`;
+const CHANNEL = gql`
+  query Channel($username: String!) {
+    channel(username: $username) {
+      id
+      username
+      isLive
+      followerCount
+      viewerIsFollowing
+      activeStreamAction { ${ACTION_FIELDS} }
+    }
+  }
+`;
+const FOLLOW = gql`
+  mutation Follow($username: String!) {
+    follow(username: $username) { id followerCount viewerIsFollowing }
+  }
+`;
+const UNFOLLOW = gql`
+  mutation Unfollow($username: String!) {
+    unfollow(username: $username) { id followerCount viewerIsFollowing }
+  }
+`;
+const ON_STREAM_ACTION = gql`
+  subscription OnStreamAction($channelId: ID!) {
+    onStreamAction(channelId: $channelId) { ${ACTION_FIELDS} }
+  }
+`;
+
+type Action = {
+  id: string;
+  type: string;
+  isActive: boolean;
+  payload: { __typename: string; title?: string; message?: string; question?: string; price?: string };
+};
+type ChannelData = {
+  channel: {
+    id: string;
+    username: string;
+    isLive: boolean;
+    followerCount: number;
+    viewerIsFollowing: boolean | null;
+    activeStreamAction: Action | null;
+  } | null;
+};
+
+function Overlay({ action }: { action: Action }) {
+  const { payload } = action;
+  return (
+    <aside id="overlay" data-type={action.type}>
+      <strong>{action.type}</strong> {payload.title ?? payload.question} {payload.message ?? payload.price ?? ''}
+    </aside>
+  );
+}
+
+export function ChannelPage({ username, signedIn }: { username: string; signedIn: boolean }) {
+  const { data, error } = useQuery<ChannelData>(CHANNEL, { variables: { username } });
+  const channel = data?.channel;
+  const [overlay, setOverlay] = useState<Action | null>(null);
+  useEffect(() => setOverlay(channel?.activeStreamAction ?? null), [channel?.activeStreamAction]);
+  useSubscription<{ onStreamAction: Action }>(ON_STREAM_ACTION, {
+    variables: { channelId: channel?.id ?? '' },
+    skip: !channel,
+    onData: ({ data: next }) => {
+      const action = next.data?.onStreamAction;
+      if (action) setOverlay(action.isActive ? action : null);
+    },
+  });
+  const [follow, following] = useMutation(FOLLOW, { variables: { username } });
+  const [unfollow, unfollowing] = useMutation(UNFOLLOW, { variables: { username } });
+  if (error) return <p role="alert">{error.message}</p>;
+  if (!data) return <p>Loading…</p>;
+  if (!channel) return <p>No channel named {username}.</p>;
+  const busy = following.loading || unfollowing.loading;
+  return (
+    <section id="channel" data-username={channel.username}>
+      <h1>
+        {channel.username} {channel.isLive ? <span id="live-badge">LIVE</span> : <span>offline</span>}
+      </h1>
+      <p>
+        <span id="followers">{channel.followerCount}</span> followers{' '}
+        {signedIn &&
+          (channel.viewerIsFollowing ? (
+            <button id="unfollow" disabled={busy} onClick={() => void unfollow()}>
+              Unfollow
+            </button>
+          ) : (
+            <button id="follow" disabled={busy} onClick={() => void follow()}>
+              Follow
+            </button>
+          ))}
+      </p>
+      {overlay && <Overlay action={overlay} />}
+    </section>
+  );
+}
