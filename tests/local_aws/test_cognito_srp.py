@@ -9,23 +9,7 @@ import jwt
 import pytest
 from pycognito.aws_srp import AWSSRP
 
-from emulator.local_aws.bootstrap import app_client_kwargs, user_pool_kwargs
-
 PASSWORD = "Corr3ct-Horse!"
-
-
-@pytest.fixture(scope="module")
-def pool(local_aws_client):
-    """A pool made from the project's definitions: case-insensitive, preferred_username alias."""
-    cognito = local_aws_client("cognito-idp")
-    pool_id = cognito.create_user_pool(**user_pool_kwargs(f"srp-{uuid.uuid4().hex[:8]}"))["UserPool"]["Id"]
-    client_id = cognito.create_user_pool_client(**app_client_kwargs(pool_id, "web"))["UserPoolClient"]["ClientId"]
-    return pool_id, client_id
-
-
-@pytest.fixture
-def cognito(local_aws_client):
-    return local_aws_client("cognito-idp")
 
 
 @pytest.fixture

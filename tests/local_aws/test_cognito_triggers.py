@@ -27,11 +27,6 @@ def pool(local_aws_client, local_resources):
 
 
 @pytest.fixture
-def cognito(local_aws_client):
-    return local_aws_client("cognito-idp")
-
-
-@pytest.fixture
 def outbox(local_aws):
     def read(**filters):
         response = requests.get(f"{local_aws.endpoint}/_local/outbox", params=filters, timeout=5)

@@ -374,12 +374,17 @@ def _check_refresh_token(pool: Pool, token: str) -> None:
         raise ServiceError("NotAuthorizedException", "Refresh Token has been revoked")
 
 
-def get_tokens_from_refresh_token(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
-    params = request.params
-    client_id, token = params["ClientId"], params["RefreshToken"]
+def _pool_of_client(client_id: str) -> Pool:
     pool = Pool.of_client(client_id)
     if pool is None:
         raise ServiceError("ResourceNotFoundException", f"User pool client {client_id} does not exist.")
+    return pool
+
+
+def get_tokens_from_refresh_token(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
+    params = request.params
+    client_id, token = params["ClientId"], params["RefreshToken"]
+    pool = _pool_of_client(client_id)
     _check_refresh_token(pool, token)
     issued = pool.model.refresh_tokens[token]
     if issued is None or issued[0] != client_id:
@@ -392,9 +397,7 @@ def get_tokens_from_refresh_token(request: AwsRequest, ctx: HandlerContext) -> A
 def revoke_token(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
     params = request.params
     client_id, token = params["ClientId"], params["Token"]
-    pool = Pool.of_client(client_id)
-    if pool is None:
-        raise ServiceError("ResourceNotFoundException", f"User pool client {client_id} does not exist.")
+    pool = _pool_of_client(client_id)
     if token in pool.model.access_tokens or token in pool.model.id_tokens:
         raise ServiceError("UnsupportedTokenTypeException", "Unsupported token type")
     with ctx.state.store(CognitoStore):
