@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 import requests
+from pycognito.aws_srp import AWSSRP
 
 from emulator.local_aws.bootstrap import app_client_kwargs, cognito_lambda_config, user_pool_kwargs
 from infra.definitions import COGNITO_TRIGGERS
@@ -473,6 +474,24 @@ def test_admin_initiate_auth_runs_pre_authentication_too(cognito, pool, confirme
             AuthFlow="ADMIN_USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": confirmed_user, "PASSWORD": PASSWORD},
         )
+
+
+def test_srp_sign_in_runs_pre_authentication_too(cognito, pool, confirmed_user, local_functions):
+    # GIVEN a PreAuthentication trigger that refuses everyone
+    pool_id, client_id = pool
+
+    def refuse(event):
+        if event["triggerSource"] == "PreAuthentication_Authentication":
+            raise PermissionError("signed out for maintenance")
+        return event
+
+    local_functions({"cognito": refuse})
+
+    # WHEN the user signs in with SRP (Amplify's default flow)
+    # THEN the trigger refuses it before any challenge is issued
+    srp = AWSSRP(username=confirmed_user, password=PASSWORD, pool_id=pool_id, client_id=client_id, client=cognito)
+    with pytest.raises(cognito.exceptions.UserLambdaValidationException, match="signed out for maintenance"):
+        srp.authenticate_user()
 
 
 def test_bootstrap_wires_every_trigger_of_the_definitions(cognito, local_resources):
