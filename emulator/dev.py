@@ -82,7 +82,7 @@ def banner(stack: LocalStack, seeded: bool, outputs: Path) -> str:
         f"  GraphQL (POST) / GraphiQL (browser)  {url}",
         f"  Client configuration                 {outputs}",
         f"                                       (also GET {url.removesuffix('/graphql')}/amplify_outputs.json)",
-        f"  Same port over TLS (Amplify's wss://) {url.replace('http://', 'https://', 1)}",
+        f"  Same port over TLS (https, wss)      {url.replace('http://', 'https://', 1)}",
         f"                                       (signed by the local CA {ca}: `ugc trust`)",
         f"  Local AWS endpoint                   {stack.resources.endpoint}",
         f"  API key (anonymous callers)          {stack.resources.api_key}",
