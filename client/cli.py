@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--outputs",
         metavar="PATH_OR_URL",
-        help="amplify_outputs.json to use (default: ./amplify_outputs.json, else $UGC_OUTPUTS)",
+        help="amplify_outputs.json to use, a path or URL (default: $UGC_OUTPUTS, else ./amplify_outputs.json)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

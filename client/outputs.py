@@ -226,13 +226,15 @@ def _fetch(url: str) -> Any:
 
 
 def default_location(cwd: Path | None = None, env: Mapping[str, str] | None = None) -> str:
-    """`amplify_outputs.json` in the working directory if it exists, else `$UGC_OUTPUTS`."""
-    candidate = (cwd or Path.cwd()) / DEFAULT_FILENAME
-    if candidate.is_file():
-        return str(candidate)
+    """`$UGC_OUTPUTS` if set, else `amplify_outputs.json` in the working directory (`--outputs` beats both).
+    The variable comes first: someone who set it for one command (`UGC_OUTPUTS=… ugc simulate`) means that
+    stack, not whichever stack last wrote a file where they happen to stand."""
     from_env = (os.environ if env is None else env).get(OUTPUTS_ENV)
     if from_env:
         return from_env
+    candidate = (cwd or Path.cwd()) / DEFAULT_FILENAME
+    if candidate.is_file():
+        return str(candidate)
     raise ConfigError(
         f"no {DEFAULT_FILENAME} in {candidate.parent} and {OUTPUTS_ENV} is not set "
         "(start the local stack with `ugc dev`, or pass --outputs PATH_OR_URL)"

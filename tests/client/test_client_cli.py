@@ -269,3 +269,18 @@ def test_help_is_fast_because_it_imports_no_sdk_dependencies() -> None:
     assert "HEAVY [] 0" in result.stdout
     for command in ("login", "query", "signup", "confirm", "resend-code", "reset-password", "codes"):
         assert command in result.stdout
+
+
+def test_outputs_flag_beats_the_variable_which_beats_the_working_directory(
+    tmp_path: Path, outputs_file: Path, appsync: Any, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN an amplify_outputs.json in the working directory, and UGC_OUTPUTS naming another stack's file
+    other = tmp_path / "other-stack.json"
+    monkeypatch.setenv("UGC_OUTPUTS", str(other))
+    # WHEN a command runs without --outputs THEN it uses the variable's file (here: missing), not the local one
+    assert main(["query", "{ ok }", "--api-key"]) == 2
+    assert str(other) in capsys.readouterr().err
+    assert appsync.requests == []
+    # WHEN --outputs is given THEN it wins over the variable
+    assert main(["--outputs", str(outputs_file), "query", "{ ok }", "--api-key"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"data": {"ok": True}}

@@ -127,18 +127,19 @@ def test_an_unreadable_source_gives_a_config_error(tmp_path: Path, appsync: Any)
         load_outputs(f"{appsync.base_url}/missing.json")
 
 
-def test_the_working_directory_file_is_preferred_to_the_environment(tmp_path: Path) -> None:
+def test_the_environment_is_preferred_to_the_working_directory_file(tmp_path: Path) -> None:
     # GIVEN both a file in the working directory and UGC_OUTPUTS
     (tmp_path / "amplify_outputs.json").write_text("{}", encoding="utf-8")
     env = {"UGC_OUTPUTS": "http://127.0.0.1:8000/amplify_outputs.json"}
 
-    # WHEN the default location is resolved THEN the working directory file wins
-    assert default_location(tmp_path, env) == str(tmp_path / "amplify_outputs.json")
+    # WHEN the default location is resolved THEN the variable wins (it was set for this command)
+    assert default_location(tmp_path, env) == env["UGC_OUTPUTS"]
 
-    # AND without the file the environment is used, and without either the error says what to do
+    # AND without the variable the working directory's file is used, and without either the error says
+    # what to do
+    assert default_location(tmp_path, {}) == str(tmp_path / "amplify_outputs.json")
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert default_location(empty, env) == env["UGC_OUTPUTS"]
     with pytest.raises(ConfigError, match="UGC_OUTPUTS is not set"):
         default_location(empty, {})
 
