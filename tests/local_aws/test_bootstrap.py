@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 import uuid
 
@@ -81,6 +82,8 @@ def test_api_has_the_definitions_auth_modes_and_a_live_key(local_resources, loca
     assert api["userPoolConfig"]["userPoolId"] == local_resources.user_pool_id
     assert [p["authenticationType"] for p in api["additionalAuthenticationProviders"]] == list(API.additional_auth)
     key = next(k for k in keys if k["id"] == local_resources.api_key)
+    # AND the key has AppSync's shape (client-side checks of it pass): da2- and 26 letters and digits
+    assert re.fullmatch(r"da2-[a-z0-9]{26}", local_resources.api_key)
     days_left = (key["expires"] - time.time()) / 86400
     assert (
         StageConfig(stage="local").api_key_expiry_days - 1 < days_left <= StageConfig(stage="local").api_key_expiry_days

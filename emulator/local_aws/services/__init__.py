@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from emulator.local_aws import outbox
 from emulator.local_aws.registry import Registry
-from emulator.local_aws.services import cloudwatch, cognito, events, ivs, ivschat, paapi, s3
+from emulator.local_aws.services import appsync, cloudwatch, cognito, events, ivs, ivschat, paapi, s3
 
 INSTALLERS = (
     ivs.install,
@@ -15,6 +15,7 @@ INSTALLERS = (
     cloudwatch.install,
     outbox.install,
     paapi.install,
+    appsync.install,
 )
 
 
