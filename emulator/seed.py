@@ -6,6 +6,7 @@ local AppSync with each user's JWT), so the demo data is exactly what real use p
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -92,6 +93,10 @@ async def seed(stack: LocalStack, now: datetime | None = None, *, mark_live: boo
             core.channels.set_live(account.channel_id, live_since)
 
 
+# How long `demo_streams` waits for the directory to list the demo streams.
+LIVE_LISTED_SECONDS = 30.0
+
+
 def demo_streams(stack: LocalStack) -> list[Any]:
     """Simulated broadcasts of the live demo users, so the directory, channel pages and dashboards
     have real sessions, events and metrics from the first minute. Stop them with `.stop()`."""
@@ -110,4 +115,15 @@ def demo_streams(stack: LocalStack) -> list[Any]:
         simulator = StreamSimulator(target, StreamProfile(duration=DEMO_STREAM_SECONDS))
         simulator.start()
         simulators.append(simulator)
+    _wait_until_listed(core, LIVE_LISTED_SECONDS)
     return simulators
+
+
+def _wait_until_listed(core: Core, timeout: float) -> None:
+    """Until the directory lists every demo stream: their Stream Start events mark the channels live a
+    moment after the broadcasts start, through the stream-events function."""
+    deadline = time.monotonic() + timeout
+    while set(DEMO_LIVE) - {a.username for a in core.channels.live(None, None).items}:
+        if time.monotonic() > deadline:
+            raise SeedError(f"the demo streams were not listed live within {timeout:g} s")
+        time.sleep(0.1)
