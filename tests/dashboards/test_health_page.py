@@ -113,3 +113,38 @@ def test_the_page_follows_a_simulated_stream_through_subscriptions(stack, owner,
         assert shot.stat().st_size > 10_000
         request.node.user_properties.append(("screenshot", str(shot)))
         print(f"screenshot: {shot}")
+
+
+@needs_chromium
+def test_an_anonymous_visitor_sees_the_live_state_and_is_asked_to_sign_in_only_for_the_metrics(stack, owner, tmp_path):
+    base = stack.outputs.data.url.removesuffix("/graphql")
+    assert CHROMIUM is not None
+    # GIVEN a channel that is live
+    simulator = StreamSimulator(owner.target, StreamProfile(duration=30, seed=9))
+    simulator.start()
+    try:
+        with chromium(CHROMIUM, tmp_path / "profile") as page:
+            # WHEN an anonymous visitor opens its health page
+            page.navigate(f"{base}/health?username={owner.username}")
+            # THEN it says LIVE (anyone may know that), and asks them to sign in for the metrics
+            page.wait_for(
+                "document.getElementById('live').dataset.live === 'true'",
+                timeout=30,
+                what="the live state",
+                on_timeout=lambda: page_state(page),
+            )
+            assert "for the metrics" in page.evaluate("document.getElementById('message').textContent")
+            assert page.evaluate("window.healthState.series.INGEST_VIDEO_BITRATE?.length ?? 0") == 0
+            page.wait_for(
+                "window.healthState.connection.startsWith('live state only')", timeout=30, what="the subscription"
+            )
+            # WHEN the stream ends THEN the page follows it to offline, through the public subscription
+            simulator.stop()
+            page.wait_for(
+                "document.getElementById('live').dataset.live === 'false'",
+                timeout=30,
+                what="offline",
+                on_timeout=lambda: page_state(page),
+            )
+    finally:
+        simulator.stop()
