@@ -5,7 +5,7 @@ import { before, test } from 'node:test';
 import { generateClient } from 'aws-amplify/api';
 import { signIn, signOut } from 'aws-amplify/auth';
 
-import { SIGN_IN_OPTIONS, configureAmplify, signUpUser } from './support/stack.mjs';
+import { configureAmplify, signUpUser } from './support/stack.mjs';
 
 configureAmplify();
 const client = generateClient();
@@ -25,7 +25,7 @@ let newcomer;
 before(async () => {
   // A user of the suite's own, so following and unfollowing leave the demo data alone.
   newcomer = await signUpUser();
-  await signIn({ username: newcomer.username, password: newcomer.password, options: SIGN_IN_OPTIONS });
+  await signIn({ username: newcomer.username, password: newcomer.password });
 });
 
 test('a signed-in user reads their own account in the default (userPool) mode', async () => {

@@ -9,7 +9,6 @@ import { Hub } from 'aws-amplify/utils';
 import {
   DEMO_PASSWORD,
   MemoryStorage,
-  SIGN_IN_OPTIONS,
   configureAmplify,
   signUpUser,
   useDevice,
@@ -63,7 +62,7 @@ test('a new user signs up, confirms with the e-mailed code and signs in', async 
   const { username, password } = await signUpUser();
 
   // WHEN they sign in
-  const result = await signIn({ username, password, options: SIGN_IN_OPTIONS });
+  const result = await signIn({ username, password });
 
   // THEN they are signed in as themselves
   assert.equal(result.isSignedIn, true);
@@ -73,7 +72,7 @@ test('a new user signs up, confirms with the e-mailed code and signs in', async 
 
 test('a forced refresh returns new tokens for the same user, which the API accepts', async () => {
   // GIVEN a signed-in demo user
-  await signIn({ username: 'carol', password: DEMO_PASSWORD, options: SIGN_IN_OPTIONS });
+  await signIn({ username: 'carol', password: DEMO_PASSWORD });
   const before = (await fetchAuthSession()).tokens;
   await new Promise((resolve) => setTimeout(resolve, 1100)); // a new `iat` second, so the token differs
 
@@ -92,10 +91,10 @@ test('a forced refresh returns new tokens for the same user, which the API accep
 test('after a global sign-out, the session on another device can no longer refresh', async () => {
   // GIVEN dave signed in on two devices, and the first one refreshes fine
   const laptop = useDevice(new MemoryStorage());
-  await signIn({ username: 'dave', password: DEMO_PASSWORD, options: SIGN_IN_OPTIONS });
+  await signIn({ username: 'dave', password: DEMO_PASSWORD });
   assert.ok((await fetchAuthSession({ forceRefresh: true })).tokens);
   useDevice(new MemoryStorage());
-  await signIn({ username: 'dave', password: DEMO_PASSWORD, options: SIGN_IN_OPTIONS });
+  await signIn({ username: 'dave', password: DEMO_PASSWORD });
 
   // WHEN dave signs out everywhere from the second device
   await signOut({ global: true });

@@ -63,12 +63,9 @@ export function useDevice(storage) {
   return storage;
 }
 
-// Amplify's default sign-in flow (USER_SRP_AUTH): what a frontend runs unless it chooses otherwise.
-export const SIGN_IN_OPTIONS = {};
-
 export async function signInAs(username, password = DEMO_PASSWORD) {
   await signOut();
-  const result = await signIn({ username, password, options: SIGN_IN_OPTIONS });
+  const result = await signIn({ username, password });
   if (!result.isSignedIn) {
     throw new Error(`${username} did not sign in: ${JSON.stringify(result.nextStep)}`);
   }
