@@ -8,12 +8,14 @@ const ACTION_FIELDS = `
   id
   type
   isActive
+  expiresAt
   payload {
     __typename
     ... on NoticeAction { title message }
     ... on QuizAction { question answers }
     ... on ProductAction { title price }
-    ... on AmazonProductAction { title }
+    ... on AmazonProductAction { title price }
+    ... on CelebrationAction { duration }
   }
 `;
 const CHANNEL = gql`
@@ -44,12 +46,13 @@ const ON_STREAM_ACTION = gql`
   }
 `;
 
-type Action = {
-  id: string;
-  type: string;
-  isActive: boolean;
-  payload: { __typename: string; title?: string; message?: string; question?: string; price?: string };
-};
+type Payload =
+  | { __typename: 'NoticeAction'; title: string; message: string }
+  | { __typename: 'QuizAction'; question: string; answers: string[] }
+  | { __typename: 'ProductAction'; title: string; price: string }
+  | { __typename: 'AmazonProductAction'; title: string; price: string | null }
+  | { __typename: 'CelebrationAction'; duration: number };
+type Action = { id: string; type: string; isActive: boolean; expiresAt: string | null; payload: Payload };
 type ChannelData = {
   channel: {
     id: string;
@@ -61,26 +64,51 @@ type ChannelData = {
   } | null;
 };
 
+function describe(payload: Payload): string {
+  switch (payload.__typename) {
+    case 'NoticeAction':
+      return `${payload.title}: ${payload.message}`;
+    case 'QuizAction':
+      return `${payload.question} (${payload.answers.join(' / ')})`;
+    case 'ProductAction':
+    case 'AmazonProductAction':
+      return `${payload.title} ${payload.price ?? ''}`;
+    case 'CelebrationAction':
+      return '🎉';
+  }
+}
+
 function Overlay({ action }: { action: Action }) {
-  const { payload } = action;
   return (
     <aside id="overlay" data-type={action.type}>
-      <strong>{action.type}</strong> {payload.title ?? payload.question} {payload.message ?? payload.price ?? ''}
+      <strong>{action.type}</strong> {describe(action.payload)}
     </aside>
   );
 }
+
+const onNow = (action: Action | null | undefined): Action | null =>
+  action?.isActive && !(action.expiresAt && Date.parse(action.expiresAt) <= Date.now()) ? action : null;
 
 export function ChannelPage({ username, signedIn }: { username: string; signedIn: boolean }) {
   const { data, error } = useQuery<ChannelData>(CHANNEL, { variables: { username } });
   const channel = data?.channel;
   const [overlay, setOverlay] = useState<Action | null>(null);
-  useEffect(() => setOverlay(channel?.activeStreamAction ?? null), [channel?.activeStreamAction]);
+  useEffect(() => setOverlay(onNow(channel?.activeStreamAction)), [channel?.activeStreamAction]);
+  // Nothing is published when an overlay's time is up: the page takes it down itself at expiresAt.
+  useEffect(() => {
+    if (!overlay?.expiresAt) return;
+    const timer = setTimeout(
+      () => setOverlay((current) => (current === overlay ? null : current)),
+      Date.parse(overlay.expiresAt) - Date.now(),
+    );
+    return () => clearTimeout(timer);
+  }, [overlay]);
   useSubscription<{ onStreamAction: Action }>(ON_STREAM_ACTION, {
     variables: { channelId: channel?.id ?? '' },
     skip: !channel,
     onData: ({ data: next }) => {
       const action = next.data?.onStreamAction;
-      if (action) setOverlay(action.isActive ? action : null);
+      if (action) setOverlay(onNow(action));
     },
   });
   const [follow, following] = useMutation(FOLLOW, { variables: { username } });
