@@ -16,12 +16,13 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import jwt
 import pytest
 
 from client.auth import CognitoAuth, TokenCache
 from client.outputs import load_outputs
 from client.sdk import UGCClient
-from emulator.seed import DEMO_LIVE, DEMO_PASSWORD
+from emulator.seed import DEMO_FOLLOWS, DEMO_LIVE, DEMO_PASSWORD
 from tests import dev_server
 from tests.dashboards.cdp import Page, chromium
 from tests.dashboards.test_graphiql_page import LOOPBACK_ONLY, requested_urls
@@ -89,18 +90,45 @@ def _text(selector: str) -> str:
     return f"(document.querySelector({json.dumps(selector)})?.textContent ?? '')"
 
 
-def test_a_viewer_signs_in_watches_the_directory_follows_and_sees_an_overlay(
+def _shown(selector: str) -> str:
+    return f"!!document.querySelector({json.dumps(selector)})"
+
+
+def _click(page: Page, selector: str) -> None:
+    page.evaluate(f"document.querySelector({json.dumps(selector)}).click(); true")
+
+
+def _graphql_posts(page: Page, url: str, since: int = 0) -> list[tuple[str, dict[str, str]]]:
+    """(operation name, request headers) of each GraphQL call the page sent, from `page.events[since]` on."""
+    page.evaluate("true")  # events sent before this reply are recorded by now
+    posts = []
+    for event in page.events[since:]:
+        request = event["params"].get("request", {})
+        if event["method"] == "Network.requestWillBeSent" and request["method"] == "POST" and request["url"] == url:
+            name = json.loads(request.get("postData", "{}")).get("operationName", "")
+            posts.append((name, {key.lower(): value for key, value in request["headers"].items()}))
+    return posts
+
+
+def _anonymous(posts: list[tuple[str, dict[str, str]]], api_key: str | None) -> bool:
+    return bool(posts) and all(h.get("x-api-key") == api_key and "authorization" not in h for _, h in posts)
+
+
+def test_a_viewer_signs_in_watches_the_directory_follows_sees_overlays_and_signs_out(
     stack: dev_server.DevServer, app_url: str, tmp_path: Path
 ) -> None:
     assert CHROMIUM is not None
     outputs = load_outputs(stack.outputs_path)
+    api, api_key = outputs.data.url, outputs.data.api_key
     with chromium(CHROMIUM, tmp_path / "profile", flags=LOOPBACK_ONLY) as page:
         page.record("Network.requestWillBeSent", "Network.webSocketCreated")
         page.call("Network.enable")
         # GIVEN the app, opened by an anonymous viewer: bob and carol are live in the directory
         page.navigate(app_url)
         for name in sorted(DEMO_LIVE):
-            page.wait_for(f"!!document.querySelector('#live li[data-username={name}]')", timeout=30, what=name)
+            page.wait_for(_shown(f"#live li[data-username={name}]"), timeout=30, what=name)
+        # AND its calls carry the API key, as an anonymous viewer's must
+        assert _anonymous(_graphql_posts(page, api), api_key)
 
         # WHEN a wrong password is tried, THEN Cognito's refusal is shown
         _sign_in(page, "dave", "Wr0ng-password!")
@@ -109,6 +137,7 @@ def test_a_viewer_signs_in_watches_the_directory_follows_and_sees_an_overlay(
         # WHEN dave signs in (Amplify's default flow: SRP)
         _sign_in(page, "dave", DEMO_PASSWORD)
         page.wait_for(f"{_text('#who')}.includes('dave')", timeout=30, what="the sign-in")
+        signed_in_from = len(page.events)
 
         # WHEN alice starts streaming, THEN she appears in the directory without a reload
         simulate = subprocess.Popen(
@@ -119,40 +148,67 @@ def test_a_viewer_signs_in_watches_the_directory_follows_and_sees_an_overlay(
             stderr=subprocess.DEVNULL,
         )
         try:
-            page.wait_for("!!document.querySelector('#live li[data-username=alice]')", timeout=30, what="alice live")
+            page.wait_for(_shown("#live li[data-username=alice]"), timeout=30, what="alice live")
         finally:
             simulate.terminate()  # ends her stream (SIGTERM)
             simulate.wait(timeout=30)
         # AND once her stream has ended, she leaves it
-        page.wait_for("!document.querySelector('#live li[data-username=alice]')", timeout=30, what="alice offline")
+        page.wait_for(f"!{_shown('#live li[data-username=alice]')}", timeout=30, what="alice offline")
 
-        # WHEN dave opens bob's channel and follows it
-        page.evaluate("location.hash = '#/bob'; true")
-        page.wait_for(
-            "!!(document.getElementById('follow') || document.getElementById('unfollow'))", timeout=30, what="bob"
-        )
-        if page.evaluate("!!document.getElementById('unfollow')"):
-            page.evaluate("document.getElementById('unfollow').click(); true")
-            page.wait_for("!!document.getElementById('follow')", timeout=30, what="the unfollow")
-        before = int(page.evaluate(_text("#followers")))
-        page.evaluate("document.getElementById('follow').click(); true")
-        # THEN the page says he follows, and the count went up by one
-        page.wait_for("!!document.getElementById('unfollow')", timeout=30, what="the follow")
-        assert int(page.evaluate(_text("#followers"))) == before + 1
+        # WHEN dave opens bob's channel from the directory, THEN it shows that he follows bob (the demo data)
+        _click(page, "#live li[data-username=bob] a")
+        page.wait_for(_shown("#channel[data-username=bob] #followers"), timeout=30, what="bob's channel")
+        assert "bob" in DEMO_FOLLOWS["dave"]
+        assert page.evaluate(_shown("#unfollow"))
+        following = int(page.evaluate(_text("#followers")))
+        # WHEN he unfollows, THEN the button and the count change; AND again when he follows
+        _click(page, "#unfollow")
+        page.wait_for(_shown("#follow"), timeout=30, what="the unfollow")
+        assert int(page.evaluate(_text("#followers"))) == following - 1
+        _click(page, "#follow")
+        page.wait_for(_shown("#unfollow"), timeout=30, what="the follow")
+        assert int(page.evaluate(_text("#followers"))) == following
+        # AND after a reload he is still signed in, and follows bob
+        page.navigate("about:blank")
+        page.navigate(f"{app_url}#/bob")
+        page.wait_for(_shown("#channel #unfollow"), timeout=30, what="bob's channel after a reload")
+        assert int(page.evaluate(_text("#followers"))) == following
+        # AND every call since the sign-in carried dave's Cognito ID token, not the API key
+        signed_in = _graphql_posts(page, api, signed_in_from)
+        assert {"Follow", "Unfollow", "Channel", "LiveChannels"} <= {name for name, _ in signed_in}
+        for _, headers in signed_in:
+            claims = jwt.decode(headers["authorization"], options={"verify_signature": False})
+            assert (claims["token_use"], claims["cognito:username"]) == ("id", "dave")
+            assert "x-api-key" not in headers
 
-        # WHEN bob sends a notice
+        # WHEN bob puts a product on his stream (shown until he stops it)
         auth = CognitoAuth(outputs, cache=TokenCache(tmp_path / "tokens.json"))
         auth.sign_in("bob", DEMO_PASSWORD)
         bob = UGCClient.for_user(outputs, "bob", cache=auth.cache)
-        bob.execute(
-            'mutation { sendStreamAction(input: {notice: {title: "Giveaway", message: "in five minutes", duration: 30}})'
-            " { id channelId type isActive payload { __typename ... on NoticeAction { title message } } } }"
-        )
+        product = 'title: "Headset", price: "$49", imageUrl: "https://127.0.0.1/h.png", description: "wireless"'
+        bob.execute(f"mutation {{ sendStreamAction(input: {{product: {{{product}}}}}) {{ id }} }}")
         # THEN the overlay arrives on dave's page
-        overlay = page.wait_for(
-            f"{_text('#overlay')}.includes('Giveaway') && {_text('#overlay')}", timeout=30, what="the overlay"
-        )
-        assert "NOTICE" in overlay and "in five minutes" in overlay
+        overlay = page.wait_for(f"{_text('#overlay')}.includes('Headset') && {_text('#overlay')}", timeout=30, what="it")
+        assert overlay == "PRODUCT Headset $49"
+        # WHEN bob stops it, THEN it goes away
+        bob.execute("mutation { stopStreamAction { id } }")
+        page.wait_for(f"!{_shown('#overlay')}", timeout=30, what="the stopped overlay to go")
+
+        # WHEN bob sends a notice for 5 s, THEN it arrives
+        notice = 'title: "Giveaway", message: "in five minutes", duration: 5'
+        bob.execute(f"mutation {{ sendStreamAction(input: {{notice: {{{notice}}}}}) {{ id }} }}")
+        overlay = page.wait_for(f"{_text('#overlay')}.includes('Giveaway') && {_text('#overlay')}", timeout=30, what="it")
+        assert overlay == "NOTICE Giveaway: in five minutes"
+        # AND it goes away by itself when its time is up
+        page.wait_for(f"!{_shown('#overlay')}", timeout=15, what="the notice to expire")
+
+        # WHEN dave signs out, THEN the page is an anonymous viewer's again: the sign-in form, no follow button
+        signed_out_from = len(page.events)
+        _click(page, "#sign-out")
+        page.wait_for(_shown("#sign-in"), timeout=30, what="the sign-in form")
+        page.wait_for(f"{_shown('#channel')} && !{_shown('#follow, #unfollow')}", timeout=30, what="anonymous page")
+        # AND its calls carry the API key again
+        assert _anonymous(_graphql_posts(page, api, signed_out_from), api_key)
 
         # AND nothing the page asked for left this machine
         hosts = {urlsplit(url).hostname for url in requested_urls(page) if not url.startswith("data:")}
