@@ -114,6 +114,13 @@ def _anonymous(posts: list[tuple[str, dict[str, str]]], api_key: str | None) -> 
     return bool(posts) and all(h.get("x-api-key") == api_key and "authorization" not in h for _, h in posts)
 
 
+# AppSync gives subscribers only the fields the mutation selected: the streamer's call selects what the page shows.
+SENT_ACTION = (
+    "id channelId type isActive expiresAt"
+    " payload { __typename ... on NoticeAction { title message } ... on ProductAction { title price } }"
+)
+
+
 def test_a_viewer_signs_in_watches_the_directory_follows_sees_overlays_and_signs_out(
     stack: dev_server.DevServer, app_url: str, tmp_path: Path
 ) -> None:
@@ -186,18 +193,22 @@ def test_a_viewer_signs_in_watches_the_directory_follows_sees_overlays_and_signs
         auth.sign_in("bob", DEMO_PASSWORD)
         bob = UGCClient.for_user(outputs, "bob", cache=auth.cache)
         product = 'title: "Headset", price: "$49", imageUrl: "https://127.0.0.1/h.png", description: "wireless"'
-        bob.execute(f"mutation {{ sendStreamAction(input: {{product: {{{product}}}}}) {{ id }} }}")
+        bob.execute(f"mutation {{ sendStreamAction(input: {{product: {{{product}}}}}) {{ {SENT_ACTION} }} }}")
         # THEN the overlay arrives on dave's page
-        overlay = page.wait_for(f"{_text('#overlay')}.includes('Headset') && {_text('#overlay')}", timeout=30, what="it")
+        overlay = page.wait_for(
+            f"{_text('#overlay')}.includes('Headset') && {_text('#overlay')}", timeout=30, what="it"
+        )
         assert overlay == "PRODUCT Headset $49"
         # WHEN bob stops it, THEN it goes away
-        bob.execute("mutation { stopStreamAction { id } }")
+        bob.execute(f"mutation {{ stopStreamAction {{ {SENT_ACTION} }} }}")
         page.wait_for(f"!{_shown('#overlay')}", timeout=30, what="the stopped overlay to go")
 
         # WHEN bob sends a notice for 5 s, THEN it arrives
         notice = 'title: "Giveaway", message: "in five minutes", duration: 5'
-        bob.execute(f"mutation {{ sendStreamAction(input: {{notice: {{{notice}}}}}) {{ id }} }}")
-        overlay = page.wait_for(f"{_text('#overlay')}.includes('Giveaway') && {_text('#overlay')}", timeout=30, what="it")
+        bob.execute(f"mutation {{ sendStreamAction(input: {{notice: {{{notice}}}}}) {{ {SENT_ACTION} }} }}")
+        overlay = page.wait_for(
+            f"{_text('#overlay')}.includes('Giveaway') && {_text('#overlay')}", timeout=30, what="it"
+        )
         assert overlay == "NOTICE Giveaway: in five minutes"
         # AND it goes away by itself when its time is up
         page.wait_for(f"!{_shown('#overlay')}", timeout=15, what="the notice to expire")

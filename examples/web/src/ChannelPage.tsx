@@ -4,6 +4,8 @@ import { gql } from '@apollo/client';
 import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import { useEffect, useState } from 'react';
 
+// AmazonProductAction's price is aliased: it is String there and String! on ProductAction, and one
+// selection set cannot take both types under one name.
 const ACTION_FIELDS = `
   id
   type
@@ -14,7 +16,7 @@ const ACTION_FIELDS = `
     ... on NoticeAction { title message }
     ... on QuizAction { question answers }
     ... on ProductAction { title price }
-    ... on AmazonProductAction { title price }
+    ... on AmazonProductAction { title listPrice: price }
     ... on CelebrationAction { duration }
   }
 `;
@@ -50,7 +52,7 @@ type Payload =
   | { __typename: 'NoticeAction'; title: string; message: string }
   | { __typename: 'QuizAction'; question: string; answers: string[] }
   | { __typename: 'ProductAction'; title: string; price: string }
-  | { __typename: 'AmazonProductAction'; title: string; price: string | null }
+  | { __typename: 'AmazonProductAction'; title: string; listPrice: string | null }
   | { __typename: 'CelebrationAction'; duration: number };
 type Action = { id: string; type: string; isActive: boolean; expiresAt: string | null; payload: Payload };
 type ChannelData = {
@@ -71,8 +73,9 @@ function describe(payload: Payload): string {
     case 'QuizAction':
       return `${payload.question} (${payload.answers.join(' / ')})`;
     case 'ProductAction':
+      return `${payload.title} ${payload.price}`;
     case 'AmazonProductAction':
-      return `${payload.title} ${payload.price ?? ''}`;
+      return `${payload.title} ${payload.listPrice ?? ''}`.trim();
     case 'CelebrationAction':
       return '🎉';
   }
