@@ -1,6 +1,7 @@
 """The reference React app (examples/web: React + Apollo Client + Amplify Auth, built with Vite), built
 against a real `ugc dev` and driven in headless Chromium as a viewer uses it: sign in with Amplify's
-default flow, the live directory kept current by onChannelState, follow, and an overlay arriving."""
+default flow, the live directory kept current by onChannelState, unfollow and follow, overlays arriving
+and going, sign-out."""
 
 from __future__ import annotations
 
