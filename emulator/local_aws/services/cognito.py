@@ -16,8 +16,12 @@ here wrap moto's operations:
   an alias attribute (`preferred_username`; `email` / `phone_number` once verified) names its user.
   Every operation that takes a Username resolves it first, and a preferred_username already held by
   another user is refused (AliasExistsException).
-- USER_SRP_AUTH (Amplify's default sign-in): a real SRP-6a exchange (`cognito_srp.py`) in place of
-  moto's placeholders; the PASSWORD_VERIFIER claim is checked before moto issues the tokens.
+- USER_SRP_AUTH (Amplify's default sign-in), through InitiateAuth and AdminInitiateAuth: a real
+  SRP-6a exchange (`cognito_srp.py`) in place of moto's placeholders; the PASSWORD_VERIFIER claim is
+  checked before moto issues the tokens, so they are the password flow's.
+- SECRET_HASH, for app clients with a secret, checked in every sign-in flow that names a user.
+- Refresh tokens: refused once revoked, signed out, used by another app client, or once their user
+  is disabled or deleted.
 - RevokeToken: the refresh token and the tokens issued with it stop working.
 - GetTokensFromRefreshToken (how Amplify JS refreshes): the REFRESH_TOKEN_AUTH flow's tokens and
   refusals. No new refresh token comes back: that needs refresh token rotation, which the project's
@@ -29,6 +33,8 @@ else above still applies, because it is how Cognito itself behaves.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import json
 import secrets
@@ -61,6 +67,7 @@ CODE_DIGITS = 6
 # Flows that name a user and prove a password: PreAuthentication runs before them.
 PASSWORD_FLOWS = frozenset({"USER_PASSWORD_AUTH", "USER_SRP_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"})
 REFRESH_FLOWS = frozenset({"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"})
+WRONG_CREDENTIALS = "Incorrect username or password."
 # Cognito's texts when the pool defines none of its own.
 DEFAULT_VERIFICATION = {"EmailSubject": "Your verification code", "EmailMessage": "Your verification code is {####}. "}
 DEFAULT_INVITATION = {
@@ -284,6 +291,8 @@ def admin_initiate_auth(request: AwsRequest, ctx: HandlerContext) -> AwsResponse
     pool = Pool.of_id(request.account_id, request.region, params["UserPoolId"])
     if pool is None:
         return ctx.forward()
+    if params["ClientId"] not in pool.model.clients:
+        raise _no_such_client(params["ClientId"])
     return _authenticate(request, ctx, pool, params["ClientId"])
 
 
@@ -292,52 +301,61 @@ def _authenticate(request: AwsRequest, ctx: HandlerContext, pool: Pool, client_i
     flow = params["AuthFlow"]
     auth = dict(params.get("AuthParameters") or {})
     if flow in REFRESH_FLOWS:
-        _check_refresh_token(pool, str(auth.get("REFRESH_TOKEN") or ""))
+        _check_refresh_token(pool, client_id, str(auth.get("REFRESH_TOKEN") or ""))
         return ctx.forward()
+    srp = flow == "USER_SRP_AUTH"
+    if srp:
+        _required(auth, "USERNAME", "SRP_A")
     if flow not in PASSWORD_FLOWS or "USERNAME" not in auth:
         return ctx.forward()
-    user = pool.find(str(auth["USERNAME"]))
+    name = str(auth["USERNAME"])
+    user = pool.find(name)
+    _check_secret_hash(pool, client_id, auth.get("SECRET_HASH"), name, user)
     if user is None:
+        if srp:
+            raise ServiceError("UserNotFoundException", "User does not exist.")
         return ctx.forward()  # Cognito runs no trigger for unknown users; moto says UserNotFoundException
-    srp = flow == "USER_SRP_AUTH"
-    if srp and not _valid_srp_a(str(auth.get("SRP_A") or "")):
+    a_pub = cognito_srp.public_a(str(auth["SRP_A"])) if srp else None
+    if srp and a_pub is None:
         raise ServiceError("InvalidParameterException", "SRP_A is invalid")
     triggers = Triggers(ctx.functions, pool, client_id)
     triggers.pre_authentication(user.username, pool.attributes(user), params.get("ClientMetadata"))
+    # moto matches names exactly, and checks SECRET_HASH over the name it is given: it gets the user's own.
     auth["USERNAME"] = user.username
-    response = ctx.forward(body=_json(dict(params, AuthParameters=auth)))
-    if not srp or not response.ok:
-        return response
-    return _password_verifier(ctx, pool, client_id, user, str(auth["SRP_A"]), response)
-
-
-def _valid_srp_a(srp_a: str) -> bool:
-    try:
-        return int(srp_a, 16) % cognito_srp.N != 0
-    except ValueError:
-        return False
+    if "SECRET_HASH" in auth:
+        auth["SECRET_HASH"] = _secret_hash(pool, client_id, user.username)
+    if a_pub is None:
+        return ctx.forward(body=_json(dict(params, AuthParameters=auth)))
+    return _password_verifier(ctx, pool, client_id, user, a_pub, auth)
 
 
 def _password_verifier(
-    ctx: HandlerContext, pool: Pool, client_id: str, user: CognitoIdpUser, srp_a: str, moto: AwsResponse
+    ctx: HandlerContext, pool: Pool, client_id: str, user: CognitoIdpUser, a_pub: int, auth: Mapping[str, Any]
 ) -> AwsResponse:
-    """moto's PASSWORD_VERIFIER challenge, with a real SRP exchange in place of its placeholders."""
-    answer = moto.json_body()
-    moto_session = str(answer["ChallengeParameters"]["SECRET_BLOCK"])
+    """The PASSWORD_VERIFIER challenge: moto's USER_SRP_AUTH step checks the user's state (disabled,
+    unconfirmed) and opens the session that issues the tokens later, exactly as its password flow
+    does; a real SRP exchange replaces its placeholder parameters.
+
+    moto's backend is called directly because its AdminInitiateAuth does not know the flow.
+    """
+    started = moto_call(lambda: pool.backend.initiate_auth(client_id, "USER_SRP_AUTH", dict(auth)))
+    with ctx.state.store(cognito_srp.SrpStore) as store:
+        issued = store.now()
+    # Outside the lock: the 3072-bit arithmetic takes milliseconds other requests need not wait for.
     challenge, secret_block = cognito_srp.start(
-        pool.id, client_id, user.username, user.password or "", srp_a, moto_session
+        pool.id, client_id, user.username, user.password, a_pub, str(started["Session"]), issued
     )
     with ctx.state.store(cognito_srp.SrpStore) as store:
         store.add(secret_block, challenge)
-    answer["ChallengeParameters"] = {
+    # Cognito sends no Session with this challenge: the SECRET_BLOCK stands for it.
+    parameters = {
         "SALT": challenge.salt,
         "SECRET_BLOCK": secret_block,
-        "SRP_B": format(challenge.big_b, "x"),
+        "SRP_B": format(challenge.b_pub, "x"),
         "USERNAME": user.username,
         "USER_ID_FOR_SRP": user.username,
     }
-    answer["Session"] = secret_block
-    return AwsResponse.json(answer)
+    return AwsResponse.json({"ChallengeName": "PASSWORD_VERIFIER", "ChallengeParameters": parameters})
 
 
 def respond_to_auth_challenge(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
@@ -346,38 +364,90 @@ def respond_to_auth_challenge(request: AwsRequest, ctx: HandlerContext) -> AwsRe
     params = request.params
     if params.get("ChallengeName") != "PASSWORD_VERIFIER":
         return ctx.forward()
+    client_id = params["ClientId"]
     responses = dict(params.get("ChallengeResponses") or {})
-    block = str(responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or "")
+    _required(responses, "USERNAME", "PASSWORD_CLAIM_SECRET_BLOCK", "PASSWORD_CLAIM_SIGNATURE", "TIMESTAMP")
+    block = str(responses["PASSWORD_CLAIM_SECRET_BLOCK"])
     with ctx.state.store(cognito_srp.SrpStore) as store:
         challenge = store.take(block)
-    if challenge is None or challenge.client_id != params.get("ClientId"):
+        expired = challenge is not None and store.expired(challenge)
+    pool = _pool_of_client(client_id)
+    # A block this client was never given, or one already answered, proves nothing.
+    if challenge is None or challenge.client_id != client_id or params.get("UserPoolId", pool.id) != pool.id:
+        raise ServiceError("NotAuthorizedException", WRONG_CREDENTIALS)
+    if expired:
         raise ServiceError("NotAuthorizedException", "Invalid session for the user, session is expired.")
-    pool = Pool.of_client(challenge.client_id)
-    user = pool.find(str(responses.get("USERNAME") or "")) if pool else None
-    if pool is None or user is None or user.username != challenge.user_id:
-        raise ServiceError("NotAuthorizedException", "Incorrect username or password.")
-    try:
-        expected = challenge.expected_signature(user.password or "", block, str(responses.get("TIMESTAMP") or ""))
-    except ValueError:  # a secret block that is not base64
-        expected = ""
-    claimed = str(responses.get("PASSWORD_CLAIM_SIGNATURE") or "")
-    if not expected or not hmac.compare_digest(expected.encode(), claimed.encode()):
-        raise ServiceError("NotAuthorizedException", "Incorrect username or password.")
+    name = str(responses["USERNAME"])
+    user = pool.find(name)
+    _check_secret_hash(pool, client_id, responses.get("SECRET_HASH"), name, user)
+    timestamp, signature = str(responses["TIMESTAMP"]), str(responses["PASSWORD_CLAIM_SIGNATURE"])
+    if (
+        user is None
+        or user.username != challenge.user_id
+        or not cognito_srp.canonical_timestamp(timestamp)
+        or not challenge.accepts(block, timestamp, signature)
+    ):
+        raise ServiceError("NotAuthorizedException", WRONG_CREDENTIALS)
+    if not user.enabled:  # disabled while the challenge was open
+        raise ServiceError("NotAuthorizedException", "User is disabled.")
     responses.update(PASSWORD_CLAIM_SECRET_BLOCK=challenge.session, USERNAME=user.username)
+    responses.pop("SECRET_HASH", None)
     return ctx.forward(body=_json(dict(params, ChallengeResponses=responses, Session=challenge.session)))
 
 
-def _check_refresh_token(pool: Pool, token: str) -> None:
+def _required(values: Mapping[str, Any], *names: str) -> None:
+    for name in names:
+        if not values.get(name):
+            raise ServiceError("InvalidParameterException", f"Missing required parameter {name}")
+
+
+def _secret_hash(pool: Pool, client_id: str, username: str) -> str:
+    """Base64 HMAC-SHA256 of username + client id under the app client's secret, as clients compute it."""
+    secret = str(pool.model.clients[client_id].secret)
+    digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def _check_secret_hash(pool: Pool, client_id: str, given: Any, name: str, user: CognitoIdpUser | None) -> None:
+    """An app client with a secret must prove it: SECRET_HASH over the name the call gives (a client
+    signing in by an alias hashes the alias), or over the user's own name."""
+    client = pool.model.clients.get(client_id)
+    if client is None or not client.generate_secret:
+        return
+    if not given:
+        raise ServiceError(
+            "NotAuthorizedException", f"Client {client_id} is configured with secret but SECRET_HASH was not received"
+        )
+    names = {name} | ({user.username} if user is not None else set())
+    if not any(hmac.compare_digest(_secret_hash(pool, client_id, n), str(given)) for n in names):
+        raise ServiceError("NotAuthorizedException", f"Unable to verify secret hash for client {client_id}")
+
+
+def _check_refresh_token(pool: Pool, client_id: str, token: str) -> None:
+    """Cognito's refusals of a refresh token; moto would refresh a token of another app client, and
+    fail on one of a user since deleted."""
     if token not in pool.model.refresh_tokens:
         raise ServiceError("NotAuthorizedException", "Invalid Refresh Token")
-    if pool.model.refresh_tokens[token] is None:
+    issued = pool.model.refresh_tokens[token]
+    if issued is None:
         raise ServiceError("NotAuthorizedException", "Refresh Token has been revoked")
+    if issued[0] != client_id:
+        raise ServiceError("NotAuthorizedException", "Invalid Refresh Token")
+    user = pool.find(issued[1], aliases=False)
+    if user is None:
+        raise ServiceError("NotAuthorizedException", "User does not exist.")
+    if not user.enabled:
+        raise ServiceError("NotAuthorizedException", "User is disabled.")
+
+
+def _no_such_client(client_id: str) -> ServiceError:
+    return ServiceError("ResourceNotFoundException", f"User pool client {client_id} does not exist.")
 
 
 def _pool_of_client(client_id: str) -> Pool:
     pool = Pool.of_client(client_id)
     if pool is None:
-        raise ServiceError("ResourceNotFoundException", f"User pool client {client_id} does not exist.")
+        raise _no_such_client(client_id)
     return pool
 
 
@@ -385,10 +455,7 @@ def get_tokens_from_refresh_token(request: AwsRequest, ctx: HandlerContext) -> A
     params = request.params
     client_id, token = params["ClientId"], params["RefreshToken"]
     pool = _pool_of_client(client_id)
-    _check_refresh_token(pool, token)
-    issued = pool.model.refresh_tokens[token]
-    if issued is None or issued[0] != client_id:
-        raise ServiceError("NotAuthorizedException", "Invalid Refresh Token")
+    _check_refresh_token(pool, client_id, token)
     access_token, id_token, expires_in = moto_call(lambda: pool.model.create_tokens_from_refresh_token(token))
     result = {"AccessToken": access_token, "IdToken": id_token, "ExpiresIn": expires_in, "TokenType": "Bearer"}
     return AwsResponse.json({"AuthenticationResult": result})

@@ -5,25 +5,29 @@ over the 3072-bit group of RFC 3526 (g = 2, SHA-256), as Cognito defines it:
 
 - k = H(pad(N) | pad(g)); x = H(pad(salt) | H(poolName | userIdForSrp | ":" | password)), where
   poolName is the pool id after its "_" and userIdForSrp is the user's internal Cognito username;
-- the server sends B = k·v + g^b (v = g^x) with the salt and an opaque SECRET_BLOCK;
-- both sides derive u = H(pad(A) | pad(B)) and the session key S, then a 16-byte HKDF key
+  the verifier is v = g^x;
+- the server sends B = k·v + g^b with the salt and an opaque SECRET_BLOCK;
+- both sides derive u = H(pad(A) | pad(B)) and the session key S, then a 16-byte HKDF-SHA256 key
   (salt pad(u), info "Caldera Derived Key");
 - the client answers PASSWORD_CLAIM_SIGNATURE = HMAC-SHA256(key, poolName | userId | secretBlock |
   TIMESTAMP), which the server recomputes.
 
 `pad` is the clients' hex padding: even length, and a leading "00" when the high bit is set, so the
-byte string stays a positive number. The local Cognito keeps each user's password (moto does), so the
-verifier is computed from it at challenge time rather than stored.
+byte string stays a positive number. Hashes are over the bytes those hex strings spell.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
+import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 # RFC 3526, 3072-bit MODP group (the N every Cognito SRP client has built in).
 N = int(
@@ -41,6 +45,13 @@ G = 2
 INFO = b"Caldera Derived Key"
 # How long a challenge may be answered (Cognito's sign-in sessions last three minutes).
 CHALLENGE_SECONDS = 180
+# How long an answered-too-late challenge is remembered, so the answer is told its session expired
+# rather than that it names no challenge at all.
+RETAIN_SECONDS = 3600
+_HEX = re.compile(r"[0-9a-fA-F]+")
+# The clients write TIMESTAMP in English whatever their locale: "Sat Dec 5 07:31:51 UTC 2026".
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def pad_hex(value: int) -> str:
@@ -59,65 +70,108 @@ def hex_hash(hex_text: str) -> str:
 K = int(hex_hash(pad_hex(N) + pad_hex(G)), 16)
 
 
-def private_exponent(salt_hex: str, pool_name: str, user_id: str, password: str) -> int:
-    """x, from the salt and the password."""
+def public_a(text: str) -> int | None:
+    """The client's A, or None for a value the protocol refuses (not hex, or A mod N = 0)."""
+    if not _HEX.fullmatch(text):
+        return None
+    value = int(text, 16)
+    return value if value % N else None
+
+
+def verifier(salt_hex: str, pool_name: str, user_id: str, password: str) -> int:
+    """v = g^x, x from the salt and H(poolName | userId | ":" | password)."""
     identity = hashlib.sha256(f"{pool_name}{user_id}:{password}".encode()).hexdigest()
-    return int(hex_hash(pad_hex(int(salt_hex, 16)) + identity), 16)
+    x = int(hex_hash(pad_hex(int(salt_hex, 16)) + identity), 16)
+    return pow(G, x, N)
 
 
-def derived_key(shared: int, scrambler: int) -> bytes:
-    """HKDF-SHA256 of S, salted with u, first 16 bytes."""
-    prk = hmac.new(bytes.fromhex(pad_hex(scrambler)), bytes.fromhex(pad_hex(shared)), hashlib.sha256).digest()
+def public_b(verifier_value: int, b: int) -> int:
+    return (K * verifier_value + pow(G, b, N)) % N
+
+
+def scrambler(a_pub: int, b_pub: int) -> int:
+    """u = H(pad(A) | pad(B))."""
+    return int(hex_hash(pad_hex(a_pub) + pad_hex(b_pub)), 16)
+
+
+def derived_key(a_pub: int, b_pub: int, b: int, verifier_value: int) -> bytes:
+    """The server's S = (A·v^u)^b, through HKDF-SHA256 salted with u: the first 16 bytes."""
+    u = scrambler(a_pub, b_pub)
+    shared = pow(a_pub * pow(verifier_value, u, N), b, N)
+    prk = hmac.new(bytes.fromhex(pad_hex(u)), bytes.fromhex(pad_hex(shared)), hashlib.sha256).digest()
     return hmac.new(prk, INFO + b"\x01", hashlib.sha256).digest()[:16]
 
 
-def signature(key: bytes, pool_name: str, user_id: str, secret_block: str, timestamp: str) -> str:
-    message = pool_name.encode() + user_id.encode() + base64.b64decode(secret_block) + timestamp.encode()
+def claim_signature(key: bytes, pool_name: str, user_id: str, secret_block: bytes, timestamp: str) -> str:
+    message = pool_name.encode() + user_id.encode() + secret_block + timestamp.encode()
     return base64.b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode()
+
+
+def canonical_timestamp(text: str) -> bool:
+    """Whether TIMESTAMP is written as the clients write it: English day and month names, the day of
+    the month unpadded, the time zero-padded, "UTC", and the weekday that date really has."""
+    parts = text.split(" ")
+    if len(parts) != 6 or parts[4] != "UTC" or parts[1] not in _MONTHS:
+        return False
+    _, month, day, clock, _, year = parts
+    try:
+        hour, minute, second = (int(part) for part in clock.split(":"))
+        when = datetime(int(year), _MONTHS.index(month) + 1, int(day), hour, minute, second)
+    except ValueError:  # also a clock without exactly three parts
+        return False
+    written = f"{_WEEKDAYS[when.weekday()]} {month} {when.day} {when:%H:%M:%S} UTC {when.year}"
+    return text == written
 
 
 @dataclass(frozen=True)
 class Challenge:
-    """One PASSWORD_VERIFIER challenge, answerable once, for CHALLENGE_SECONDS."""
+    """One PASSWORD_VERIFIER challenge: what the server needs to check the answer, and no password."""
 
     pool_id: str
     client_id: str
     user_id: str
     session: str  # moto's session, which issues the tokens once the claim is verified
     salt: str
-    a: int
+    verifier: int
+    a_pub: int
     b: int
-    big_b: int
+    b_pub: int
     issued: float
 
     @property
     def pool_name(self) -> str:
         return self.pool_id.split("_", 1)[1]
 
-    def expected_signature(self, password: str, secret_block: str, timestamp: str) -> str:
-        x = private_exponent(self.salt, self.pool_name, self.user_id, password)
-        verifier = pow(G, x, N)
-        u = int(hex_hash(pad_hex(self.a) + pad_hex(self.big_b)), 16)
-        shared = pow(self.a * pow(verifier, u, N), self.b, N)
-        return signature(derived_key(shared, u), self.pool_name, self.user_id, secret_block, timestamp)
+    def accepts(self, secret_block: str, timestamp: str, signature: str) -> bool:
+        """Whether `signature` proves the password this challenge was built from."""
+        try:
+            block = base64.b64decode(secret_block, validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        key = derived_key(self.a_pub, self.b_pub, self.b, self.verifier)
+        expected = claim_signature(key, self.pool_name, self.user_id, block, timestamp)
+        return hmac.compare_digest(expected.encode(), signature.encode())
 
 
-def start(pool_id: str, client_id: str, user_id: str, password: str, srp_a: str, session: str) -> tuple[Challenge, str]:
-    """The challenge for a client's A, and its SECRET_BLOCK; ValueError for an A the protocol refuses."""
-    try:
-        a = int(srp_a, 16)
-    except ValueError:
-        raise ValueError("SRP_A is not a hex number") from None
-    if a % N == 0:
-        raise ValueError("SRP_A is invalid")
-    salt = secrets.token_hex(16)
-    x = private_exponent(salt, pool_id.split("_", 1)[1], user_id, password)
+def start(
+    pool_id: str, client_id: str, user_id: str, password: str | None, a_pub: int, session: str, issued: float
+) -> tuple[Challenge, str]:
+    """A challenge for the client's A, and its SECRET_BLOCK.
+
+    A user without a password gets a challenge built from a random one: it looks like any other and
+    no answer can pass it, as no password flow can sign that user in either.
+    """
+    # The salt goes out already padded: Amplify pads the number it reads, pycognito pads the text as
+    # sent, and only a padded text gives both the same x (a salt sent as "0012…" would not).
+    salt = pad_hex(secrets.randbits(128) | 1 << 120)
+    v = verifier(salt, pool_id.split("_", 1)[1], user_id, password if password else secrets.token_hex(32))
     while True:
-        b = secrets.randbelow(N - 1) + 1
-        big_b = (K * pow(G, x, N) + pow(G, b, N)) % N
-        if big_b and int(hex_hash(pad_hex(a) + pad_hex(big_b)), 16):
+        b = secrets.randbelow(N - 2) + 2
+        b_pub = public_b(v, b)
+        # The clients refuse B ≡ 0 and u = 0 (SRP-6a's checks); draw again rather than send one.
+        if b_pub and scrambler(a_pub, b_pub):
             break
-    challenge = Challenge(pool_id, client_id, user_id, session, salt, a, b, big_b, time.time())
+    challenge = Challenge(pool_id, client_id, user_id, session, salt, v, a_pub, b, b_pub, issued)
     return challenge, base64.b64encode(secrets.token_bytes(64)).decode()
 
 
@@ -126,15 +180,20 @@ class SrpStore:
     """Open challenges by SECRET_BLOCK; each is taken (removed) by its first answer, right or wrong."""
 
     challenges: dict[str, Challenge] = field(default_factory=dict)
+    # The local AWS's clock for challenge lifetimes; tests move it forward instead of waiting.
+    clock: Callable[[], float] = time.time
+
+    def now(self) -> float:
+        return self.clock()
 
     def add(self, secret_block: str, challenge: Challenge) -> None:
-        now = time.time()
-        for block in [b for b, c in self.challenges.items() if now - c.issued > CHALLENGE_SECONDS]:
+        now = self.now()
+        for block in [b for b, c in self.challenges.items() if now - c.issued > RETAIN_SECONDS]:
             del self.challenges[block]
         self.challenges[secret_block] = challenge
 
     def take(self, secret_block: str) -> Challenge | None:
-        challenge = self.challenges.pop(secret_block, None)
-        if challenge is None or time.time() - challenge.issued > CHALLENGE_SECONDS:
-            return None
-        return challenge
+        return self.challenges.pop(secret_block, None)
+
+    def expired(self, challenge: Challenge) -> bool:
+        return self.now() - challenge.issued > CHALLENGE_SECONDS
