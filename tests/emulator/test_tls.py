@@ -379,18 +379,41 @@ def test_a_second_start_on_the_same_data_folder_serves_with_the_same_ca(stack: d
 
 
 def test_ugc_trust_prints_the_steps_for_the_local_ca(
-    stack: dev_server.DevServer, capsys: pytest.CaptureFixture
+    stack: dev_server.DevServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     ca = _ca(stack)
     # WHEN a Node user asks for the one line
     assert ugc(["--outputs", str(stack.outputs_path), "trust", "--node"]) == 0
     # THEN it is the export Node reads extra CAs from
     assert capsys.readouterr().out.strip() == f"export NODE_EXTRA_CA_CERTS={ca}"
-    # WHEN a user asks for every platform's steps
+
+    # GIVEN a user with a Firefox profile
+    profile = tmp_path / ".mozilla" / "firefox" / "abcd1234.default-release"
+    profile.mkdir(parents=True)
+    (profile / "cert9.db").touch()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    # WHEN they ask for every platform's steps
     assert ugc(["--outputs", str(stack.outputs_path), "trust"]) == 0
     steps = capsys.readouterr().out
-    # THEN each names the CA file and the platform's tool
-    assert ca in steps
-    for tool in ("NODE_EXTRA_CA_CERTS", "update-ca-certificates", "sql:$HOME/.pki/nssdb", "add-trusted-cert"):
-        assert tool in steps
-    assert "certutil -addstore -f Root" in steps
+    # THEN each platform's tool is given the CA file, Firefox's profile included
+    assert f"export NODE_EXTRA_CA_CERTS={ca}" in steps
+    assert f"sudo cp {ca} /usr/local/share/ca-certificates/ugc-live-local.crt" in steps
+    assert "sudo update-ca-certificates" in steps
+    assert f"certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n ugc-live-local -i {ca}" in steps
+    assert f"certutil -d sql:{profile} -A -t C,, -n ugc-live-local -i {ca}" in steps
+    assert "security add-trusted-cert -d -r trustRoot" in steps
+    assert f'certutil -addstore -f Root "{ca}"' in steps
+
+
+def test_ugc_trust_without_the_ca_file_says_ugc_dev_makes_it(
+    stack: dev_server.DevServer, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    # GIVEN outputs that name a CA file no longer there (the data folder was deleted)
+    raw = stack.outputs
+    raw["custom"]["ugc"]["ca_certificate"] = str(tmp_path / "gone" / "ca.pem")
+    (tmp_path / "amplify_outputs.json").write_text(json.dumps(raw))
+    # WHEN the user asks how to trust it
+    code = ugc(["--outputs", str(tmp_path / "amplify_outputs.json"), "trust", "--node"])
+    # THEN the command fails and says what makes it
+    assert code != 0
+    assert "does not exist: `ugc dev` makes it" in capsys.readouterr().err
