@@ -164,7 +164,7 @@ def _load_pair(certificate_path: Path, key_path: Path) -> Pair | None:
     return certificate, key
 
 
-def alternative_names(host: str | None) -> list[x509.GeneralName]:
+def _alternative_names(host: str | None) -> list[x509.GeneralName]:
     """What the server certificate must cover: the loopback names, and the host served on when it names
     one host (`ugc dev --host 192.168.1.20` is reached at that address)."""
     hosts = [*LOCAL_NAMES, *LOCAL_ADDRESSES]
@@ -220,11 +220,13 @@ def ensure_certificates(folder: Path, host: str | None = None, now: dt.datetime 
     `folder`."""
     now = now or dt.datetime.now(dt.UTC)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    names = alternative_names(host)
+    names = _alternative_names(host)
     with _locked(folder):
         ca = _load_pair(folder / "ca.pem", folder / "ca-key.pem")
         # A CA that would expire before a server certificate it issues today is replaced (trusted again).
         if ca is None or not _current(ca[0], now, dt.timedelta(days=LEAF_DAYS)):
+            if (folder / "ca.pem").exists():
+                log.warning("the local CA in %s cannot be kept: a new one is made; trust it again (ugc trust)", folder)
             ca = _make_ca(folder, now)
         leaf = _load_pair(folder / "server.pem", folder / "server-key.pem")
         if leaf is None or not _serves(leaf[0], ca[0], names, now):

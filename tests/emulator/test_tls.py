@@ -169,13 +169,16 @@ def test_a_server_certificate_that_cannot_be_served_is_issued_again(
     again.server_context()  # raises if the key is not the certificate's
 
 
-def test_a_ca_that_would_expire_before_its_next_server_certificate_is_replaced(tmp_path: Path) -> None:
+def test_a_ca_that_would_expire_before_its_next_server_certificate_is_replaced(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     # GIVEN a CA made today (valid ten years)
     first = _serial(ensure_certificates(tmp_path).ca_certificate)
     # WHEN the stack starts with less than a server certificate's lifetime left on the CA
     later = ensure_certificates(tmp_path, now=_days(3650 - 300))
     # THEN a new CA issues the server certificate (and has to be trusted again)
     assert _serial(later.ca_certificate) != first
+    assert "trust it again (ugc trust)" in caplog.text
     _certificate(later.certificate).verify_directly_issued_by(_certificate(later.ca_certificate))
 
 
