@@ -19,6 +19,7 @@ import os
 import shlex
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from client.errors import CognitoRefused, ConfigError, GraphQLErrors, HttpError, UGCError, UnauthorizedError
@@ -296,15 +297,38 @@ def _outputs(args: argparse.Namespace) -> int:
     return 0
 
 
+# Where Firefox keeps its profiles (each with its own NSS certificate store): Linux, Linux's snap, macOS.
+FIREFOX_PROFILE_ROOTS = (
+    ".mozilla/firefox",
+    "snap/firefox/common/.mozilla/firefox",
+    "Library/Application Support/Firefox/Profiles",
+)
+
+
+def _firefox_profiles(home: Path) -> list[Path]:
+    return sorted({db.parent for root in FIREFOX_PROFILE_ROOTS for db in (home / root).glob("*/cert9.db")})
+
+
 def _trust(args: argparse.Namespace) -> int:
     outputs = _load_outputs(args)
     ca = outputs.ugc.ca_certificate if outputs.ugc else None
     if not ca:
         raise ConfigError(f"{outputs.source} names no local CA (custom.ugc.ca_certificate): is it the local stack's?")
-    if args.node:
-        print(f"export NODE_EXTRA_CA_CERTS={shlex.quote(ca)}")
-        return EXIT_OK
+    if not Path(ca).is_file():
+        raise ConfigError(f"the local CA {ca} (named by {outputs.source}) does not exist: `ugc dev` makes it")
     quoted = shlex.quote(ca)
+    if args.node:
+        print(f"export NODE_EXTRA_CA_CERTS={quoted}")
+        return EXIT_OK
+
+    def nss(store: str) -> str:
+        """NSS's certutil (Debian: apt install libnss3-tools) adding the CA to one certificate store."""
+        return f"certutil -d sql:{store} -A -t C,, -n ugc-live-local -i {quoted}"
+
+    firefox = [nss(shlex.quote(str(p))) for p in _firefox_profiles(Path.home())] or [
+        "Settings > Privacy & Security > Certificates > View Certificates >",
+        f"  Authorities > Import, then {ca}",
+    ]
     print(
         f"""The local stack serves https:// and wss:// on its GraphQL port, signed by its local CA:
   {ca}
@@ -314,12 +338,12 @@ Trust it once (it stays the same across restarts; delete the data folder to make
                                     (or: eval "$(ugc trust --node)")
   Debian / Ubuntu (curl, system)    sudo cp {quoted} /usr/local/share/ca-certificates/ugc-live-local.crt \\
                                       && sudo update-ca-certificates
-  Chrome / Chromium on Linux        certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n ugc-live-local -i {quoted}
+  Chrome / Chromium on Linux        {nss("$HOME/.pki/nssdb")}
   macOS (Safari, Chrome)            sudo security add-trusted-cert -d -r trustRoot \\
                                       -k /Library/Keychains/System.keychain {quoted}
-  Windows (Edge, Chrome)            certutil -addstore -f Root {ca}
-  Firefox                           Settings > Privacy & Security > Certificates > View Certificates >
-                                      Authorities > Import, then {ca}"""
+  Windows (Edge, Chrome)            certutil -addstore -f Root "{ca}"
+  Firefox (each profile)            """
+        + "\n                                    ".join(firefox)
     )
     return EXIT_OK
 

@@ -5,6 +5,7 @@ Kept free of third-party imports: the CLI imports it before it knows which comma
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 
@@ -64,6 +65,27 @@ class QuerySyntaxError(UGCError):
 
 class TransportError(UGCError):
     """The server could not be reached, or did not answer with a GraphQL response."""
+
+
+def untrusted_certificate(url: str, error: BaseException) -> TransportError:
+    """A TLS server whose certificate this client does not trust (the local stack's, until its CA is)."""
+    reason = _verify_message(error) or str(error)
+    return TransportError(
+        f"{url}: its certificate is not trusted ({reason}); the local stack's is signed by the CA named in"
+        " custom.ugc.ca_certificate of its outputs (see `ugc trust`)"
+    )
+
+
+def _verify_message(error: object, depth: int = 0) -> str | None:
+    """The TLS verification's own reason, from under the layers HTTP libraries wrap it in."""
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return str(error.verify_message)
+    if isinstance(error, BaseException) and depth < 6:
+        for inner in (*error.args, getattr(error, "reason", None), error.__cause__, error.__context__):
+            found = _verify_message(inner, depth + 1)
+            if found:
+                return found
+    return None
 
 
 def _describe(errors: list[dict[str, Any]]) -> str:

@@ -13,6 +13,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import json
+import ssl
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
@@ -33,7 +34,15 @@ from gql.transport.websockets import WebsocketsTransport
 from graphql import ExecutionResult
 from websockets.exceptions import ConnectionClosed
 
-from client.errors import GraphQLErrors, HttpError, TransportError, UGCError, UnauthorizedError
+from client.errors import (
+    ConfigError,
+    GraphQLErrors,
+    HttpError,
+    TransportError,
+    UGCError,
+    UnauthorizedError,
+    untrusted_certificate,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -59,6 +68,17 @@ def realtime_url(graphql_url: str) -> str:
     if ".appsync-api." in parts.netloc:
         return urlunsplit((scheme, parts.netloc.replace(".appsync-api.", ".appsync-realtime-api."), parts.path, "", ""))
     return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + "/realtime", "", ""))
+
+
+def _tls_context(url: str, ca_certificate: str | None) -> ssl.SSLContext | bool:
+    """How a `wss://` connection is verified: against `ca_certificate` when given, else the system's CAs
+    (False lets gql choose its default, which verifies)."""
+    if not ca_certificate or not url.startswith("wss://"):
+        return False
+    try:
+        return ssl.create_default_context(cafile=ca_certificate)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"cannot read the CA {ca_certificate} (custom.ugc.ca_certificate): {exc}") from exc
 
 
 def websocket_url(graphql_url: str) -> str:
@@ -103,8 +123,10 @@ class _Settling:
 class _AppSyncTransport(AppSyncWebsocketsTransport):
     """gql's AppSync transport, which ignores `start_ack` and flattens `connection_error` to text."""
 
-    def __init__(self, url: str, auth: AppSyncAuthentication) -> None:
-        super().__init__(url, auth=auth, ack_timeout=ACK_TIMEOUT_SECONDS, keep_alive_timeout=KEEPALIVE_TIMEOUT_SECONDS)
+    def __init__(self, url: str, auth: AppSyncAuthentication, tls: ssl.SSLContext | bool) -> None:
+        super().__init__(
+            url, auth=auth, ssl=tls, ack_timeout=ACK_TIMEOUT_SECONDS, keep_alive_timeout=KEEPALIVE_TIMEOUT_SECONDS
+        )
         self.progress = _Settling()
 
     def _parse_answer(self, answer: str) -> tuple[str, int | None, ExecutionResult | None]:
@@ -134,9 +156,10 @@ class _AppSyncTransport(AppSyncWebsocketsTransport):
 class _TransportWsTransport(WebsocketsTransport):
     """gql's transport on graphql-transport-ws, recording a refused subscribe and the ping barrier."""
 
-    def __init__(self, url: str, init_payload: dict[str, Any]) -> None:
+    def __init__(self, url: str, init_payload: dict[str, Any], tls: ssl.SSLContext | bool) -> None:
         super().__init__(
             url=url,
+            ssl=tls,
             init_payload=init_payload,
             subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
             ack_timeout=ACK_TIMEOUT_SECONDS,
@@ -184,6 +207,9 @@ def subscription_error(exc: BaseException, url: str) -> UGCError:
         if code in (4401, 4403):
             return UnauthorizedError(code - 4000, [{"message": reason}], None)
         return TransportError(f"{url} closed the connection: {code} {reason}".rstrip())
+    verification = exc if isinstance(exc, ssl.SSLCertVerificationError) else exc.__cause__
+    if isinstance(verification, ssl.SSLCertVerificationError):
+        return untrusted_certificate(url, verification)
     if isinstance(exc, TransportConnectionFailed) and isinstance(exc.__cause__, OSError):
         return TransportError(f"cannot reach {url} (is the stack running? `ugc dev` starts the local one)")
     if isinstance(exc, GqlTransportError | OSError | TimeoutError):
@@ -199,11 +225,20 @@ class AsyncSubscription(AsyncIterator[dict[str, Any]]):
     leaving `async with`) stops the subscription and closes the connection.
     """
 
-    def __init__(self, protocol: str, graphql_url: str, headers: RealtimeHeaders, request: GraphQLRequest) -> None:
+    def __init__(
+        self,
+        protocol: str,
+        graphql_url: str,
+        headers: RealtimeHeaders,
+        request: GraphQLRequest,
+        *,
+        ca_certificate: str | None = None,
+    ) -> None:
         if protocol not in PROTOCOLS:
             raise ValueError(f"protocol must be one of {PROTOCOLS}, not {protocol!r}")
         self.protocol = protocol
         self.url = realtime_url(graphql_url) if protocol == "appsync" else websocket_url(graphql_url)
+        self._ssl = _tls_context(self.url, ca_certificate)
         self._host = urlsplit(graphql_url).netloc
         self._headers = headers
         self._request = request
@@ -214,8 +249,8 @@ class AsyncSubscription(AsyncIterator[dict[str, Any]]):
 
     def _make_transport(self) -> _AppSyncTransport | _TransportWsTransport:
         if self.protocol == "appsync":
-            return _AppSyncTransport(self.url, _HeadersAuth(self._host, self._headers))
-        return _TransportWsTransport(self.url, self._headers(self._host, None))
+            return _AppSyncTransport(self.url, _HeadersAuth(self._host, self._headers), self._ssl)
+        return _TransportWsTransport(self.url, self._headers(self._host, None), self._ssl)
 
     async def start(self) -> None:
         """Connect and subscribe; returns once the server registered the subscription, raises if it

@@ -33,6 +33,7 @@ from client.errors import (
     TransportError,
     UGCError,
     UnauthorizedError,
+    untrusted_certificate,
 )
 
 if TYPE_CHECKING:
@@ -135,18 +136,29 @@ class UGCClient:
     `close`) to release the HTTP connection. Not safe to share between threads.
     """
 
-    def __init__(self, url: str, auth: AuthBase, *, timeout: int = DEFAULT_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        url: str,
+        auth: AuthBase,
+        *,
+        timeout: int = DEFAULT_TIMEOUT_SECONDS,
+        ca_certificate: str | None = None,
+    ) -> None:
+        """`ca_certificate`: a CA file to verify an `https://` URL with instead of the system's (the
+        local stack's own CA, `custom.ugc.ca_certificate`)."""
         self.url = url
         self.auth = auth
+        self.ca_certificate = ca_certificate
         self._gql = Client(
-            transport=RequestsHTTPTransport(url=url, auth=auth, timeout=timeout),
+            transport=RequestsHTTPTransport(url=url, auth=auth, timeout=timeout, verify=ca_certificate or True),
             fetch_schema_from_transport=False,
         )
         self._session: SyncClientSession | None = None
 
     @classmethod
     def from_outputs(cls, outputs: AmplifyOutputs, *, auth: AuthBase) -> Self:
-        return cls(outputs.data.url, auth)
+        """For the endpoint the outputs name; a local stack's `https://` one is trusted through its CA."""
+        return cls(outputs.data.url, auth, ca_certificate=outputs.ugc.ca_certificate if outputs.ugc else None)
 
     @classmethod
     def for_user(cls, outputs: AmplifyOutputs, username: str, *, cache: TokenCache | None = None) -> Self:
@@ -215,6 +227,8 @@ class UGCClient:
             # example "run ugc login") as themselves.
             if isinstance(exc.__cause__, UGCError):
                 raise exc.__cause__ from None
+            if isinstance(exc.__cause__, requests.exceptions.SSLError):
+                raise untrusted_certificate(self.url, exc.__cause__) from exc
             if isinstance(exc.__cause__, requests.ConnectionError):
                 raise TransportError(
                     f"cannot reach {self.url} (is the stack running? `ugc dev` starts the local one)"
@@ -258,7 +272,9 @@ class UGCClient:
             raise ConfigError(
                 f"{type(self.auth).__name__} cannot authorize subscriptions; use JwtAuth, ApiKeyAuth or IamAuth"
             )
-        return AsyncSubscription(protocol, self.url, realtime_headers, _request(query, variables, None))
+        return AsyncSubscription(
+            protocol, self.url, realtime_headers, _request(query, variables, None), ca_certificate=self.ca_certificate
+        )
 
     def _connect(self) -> SyncClientSession:
         if self._session is None:

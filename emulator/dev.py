@@ -132,7 +132,7 @@ async def _serve(args: argparse.Namespace) -> int:
         functions = FunctionBridge(function_specs(resources, f"http://{args.host}:{args.port}/graphql"))
         local_aws.set_functions(functions)
         scheduled = schedules.start(functions, resources.region, resources.account_id)
-        certificates = ensure_certificates(args.data_dir / "tls")
+        certificates = ensure_certificates(args.data_dir / "tls", args.host)
         stack = LocalStack(
             resources,
             graphql_url=f"http://{args.host}:{args.port}/graphql",

@@ -8,7 +8,8 @@ GraphiQL go on using, and Amplify's `wss://<same host>/graphql/realtime` reaches
 
 The certificate comes from a local CA made on first run in the data folder (its key readable by the
 owner only, never served); the CA is kept across runs, so trusting it (`ugc trust`) is a one-time step,
-and the server certificate is issued again whenever it is missing, expiring or for other names.
+and the server certificate is issued again whenever it is missing, expiring, for other names or not the
+CA's (a key that does not match its certificate, as a run stopped half-way could leave, counts as missing).
 """
 
 from __future__ import annotations
@@ -17,14 +18,17 @@ import asyncio
 import contextlib
 import datetime as dt
 import ipaddress
+import logging
 import os
 import socket
 import ssl
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -39,6 +43,12 @@ RENEW_BEFORE = dt.timedelta(days=7)
 TLS_RECORD_HANDSHAKE = 0x16
 # A client that connects and sends nothing is closed after this long.
 FIRST_BYTE_SECONDS = 30.0
+# After a failed accept (out of file descriptors, say), how long before accepting again.
+ACCEPT_RETRY_SECONDS = 0.5
+# Bind addresses that name no one host: a certificate cannot be issued for them.
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")  # noqa: S104 (compared with, never bound)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,15 +64,35 @@ class LocalCertificates:
         return context
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Create (or replace) a file only its owner can read, never briefly readable by others."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    tmp.replace(path)
+def _write(path: Path, data: bytes, mode: int) -> None:
+    """Replace `path` whole (a reader never sees part of it) with a file of `mode`; a private file is
+    never readable by others, not even briefly (mkstemp makes it 0600)."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        tmp.chmod(mode)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """One `ugc dev` at a time makes certificates in `folder` (two first runs would mix two CAs' files)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; two simultaneous first runs are the user's to avoid
+        yield
+        return
+    with (folder / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -80,7 +110,10 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
-def _make_ca(folder: Path, now: dt.datetime) -> None:
+Pair = tuple[x509.Certificate, ec.EllipticCurvePrivateKey]
+
+
+def _make_ca(folder: Path, now: dt.datetime) -> Pair:
     key = ec.generate_private_key(ec.SECP256R1())
     name = _name(f"ugc-live local CA ({socket.gethostname()})")
     certificate = (
@@ -109,67 +142,96 @@ def _make_ca(folder: Path, now: dt.datetime) -> None:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    _write_private(folder / "ca-key.pem", _key_pem(key))
-    (folder / "ca.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    _write(folder / "ca-key.pem", _key_pem(key), 0o600)
+    _write(folder / "ca.pem", certificate.public_bytes(serialization.Encoding.PEM), 0o644)
+    return certificate, key
 
 
-def _covers(certificate: x509.Certificate, now: dt.datetime) -> bool:
-    if certificate.not_valid_after_utc - RENEW_BEFORE < now:
-        return False
+def _load_pair(certificate_path: Path, key_path: Path) -> Pair | None:
+    """A certificate and its private key, or None when either is missing, unreadable or not the other's."""
     try:
-        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
+        certificate = x509.load_pem_x509_certificate(certificate_path.read_bytes())
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError):
+        return None
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        return None
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if key.public_key().public_bytes(*spki) != certificate.public_key().public_bytes(*spki):
+        return None
+    if os.name == "posix" and key_path.stat().st_mode & 0o077:
+        key_path.chmod(0o600)  # a key copied back with looser rights: private again
+    return certificate, key
+
+
+def _alternative_names(host: str | None) -> list[x509.GeneralName]:
+    """What the server certificate must cover: the loopback names, and the host served on when it names
+    one host (`ugc dev --host 192.168.1.20` is reached at that address)."""
+    hosts = [*LOCAL_NAMES, *LOCAL_ADDRESSES]
+    if host is not None and host.strip("[]") not in WILDCARD_HOSTS:
+        hosts.append(host.strip("[]").lower())
+    names: list[x509.GeneralName] = []
+    for name in dict.fromkeys(hosts):
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            names.append(x509.DNSName(name))
+    return list(dict.fromkeys(names))
+
+
+def _current(certificate: x509.Certificate, now: dt.datetime, margin: dt.timedelta) -> bool:
+    return certificate.not_valid_before_utc <= now < certificate.not_valid_after_utc - margin
+
+
+def _serves(leaf: x509.Certificate, ca: x509.Certificate, names: list[x509.GeneralName], now: dt.datetime) -> bool:
+    """The server certificate can go on being served: the CA's, current, and covering `names`."""
+    try:
+        leaf.verify_directly_issued_by(ca)
+        covered = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (ValueError, TypeError, InvalidSignature, x509.ExtensionNotFound):
         return False
-    dns = set(names.get_values_for_type(x509.DNSName))
-    addresses = {str(a) for a in names.get_values_for_type(x509.IPAddress)}
-    return set(LOCAL_NAMES) <= dns and set(LOCAL_ADDRESSES) <= addresses
+    return _current(leaf, now, RENEW_BEFORE) and set(names) <= set(covered)
 
 
-def _make_leaf(folder: Path, now: dt.datetime) -> None:
-    ca_key = serialization.load_pem_private_key((folder / "ca-key.pem").read_bytes(), password=None)
-    assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
-    ca = x509.load_pem_x509_certificate((folder / "ca.pem").read_bytes())
+def _make_leaf(folder: Path, ca: Pair, names: list[x509.GeneralName], now: dt.datetime) -> None:
+    ca_certificate, ca_key = ca
     key = ec.generate_private_key(ec.SECP256R1())
-    alternative: list[x509.GeneralName] = [x509.DNSName(n) for n in LOCAL_NAMES]
-    alternative += [x509.IPAddress(ipaddress.ip_address(a)) for a in LOCAL_ADDRESSES]
     certificate = (
         x509.CertificateBuilder()
         .subject_name(_name("localhost"))
-        .issuer_name(ca.subject)
+        .issuer_name(ca_certificate.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(min(now + dt.timedelta(days=LEAF_DAYS), ca.not_valid_after_utc))
+        .not_valid_after(min(now + dt.timedelta(days=LEAF_DAYS), ca_certificate.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName(alternative), critical=False)
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    _write_private(folder / "server-key.pem", _key_pem(key))
-    (folder / "server.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    # The key first: until the certificate follows, the pair does not match and the next run issues again.
+    _write(folder / "server-key.pem", _key_pem(key), 0o600)
+    _write(folder / "server.pem", certificate.public_bytes(serialization.Encoding.PEM), 0o644)
 
 
-def ensure_certificates(folder: Path, now: dt.datetime | None = None) -> LocalCertificates:
-    """The local CA (made once) and a current server certificate for the local names, in `folder`."""
+def ensure_certificates(folder: Path, host: str | None = None, now: dt.datetime | None = None) -> LocalCertificates:
+    """The local CA (made once) and a current server certificate for the local names and `host`, in
+    `folder`."""
     now = now or dt.datetime.now(dt.UTC)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    ca_path = folder / "ca.pem"
-    ca_ok = ca_path.exists() and (folder / "ca-key.pem").exists()
-    if ca_ok:
-        ca = x509.load_pem_x509_certificate(ca_path.read_bytes())
-        ca_ok = ca.not_valid_after_utc - dt.timedelta(days=LEAF_DAYS) > now
-    if not ca_ok:
-        _make_ca(folder, now)
-    leaf_path = folder / "server.pem"
-    fresh = False
-    if ca_ok and leaf_path.exists() and (folder / "server-key.pem").exists():
-        leaf = x509.load_pem_x509_certificate(leaf_path.read_bytes())
-        issued_by_ca = leaf.issuer == x509.load_pem_x509_certificate(ca_path.read_bytes()).subject
-        fresh = issued_by_ca and _covers(leaf, now)
-    if not fresh:
-        _make_leaf(folder, now)
-    return LocalCertificates(ca_path, leaf_path, folder / "server-key.pem")
+    names = _alternative_names(host)
+    with _locked(folder):
+        ca = _load_pair(folder / "ca.pem", folder / "ca-key.pem")
+        # A CA that would expire before a server certificate it issues today is replaced (trusted again).
+        if ca is None or not _current(ca[0], now, dt.timedelta(days=LEAF_DAYS)):
+            if (folder / "ca.pem").exists():
+                log.warning("the local CA in %s cannot be kept: a new one is made; trust it again (ugc trust)", folder)
+            ca = _make_ca(folder, now)
+        leaf = _load_pair(folder / "server.pem", folder / "server-key.pem")
+        if leaf is None or not _serves(leaf[0], ca[0], names, now):
+            _make_leaf(folder, ca, names, now)
+    return LocalCertificates(folder / "ca.pem", folder / "server.pem", folder / "server-key.pem")
 
 
 class DualListener:
@@ -201,7 +263,14 @@ class DualListener:
     async def _accept(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            connection, _ = await loop.sock_accept(self._sock)
+            try:
+                connection, _ = await loop.sock_accept(self._sock)
+            except OSError as exc:
+                # Out of descriptors, or a client gone before its accept: keep listening (as asyncio's own
+                # servers do) rather than end the loop, which would leave the port open but unanswered.
+                log.warning("local AppSync: accept failed (%s); retrying", exc)
+                await asyncio.sleep(ACCEPT_RETRY_SECONDS)
+                continue
             task = asyncio.ensure_future(self._hand_over(connection))
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
