@@ -20,6 +20,7 @@ from core.pagination import PageTokens
 from core.playback import PlaybackTokens, SigningKey
 from core.products import ProductSearch
 from core.publisher import Publisher
+from core.ranking import FollowRanking
 from core.sessions import Sessions
 from core.settings import Settings, SettingsError
 from core.store import Table
@@ -80,8 +81,23 @@ class Core:
         return Accounts(self.table, self.ivs, self.settings, self.chat, self.users)
 
     @cached_property
+    def ranking(self) -> FollowRanking:
+        return FollowRanking(self.table, self._send_ranking_jobs)
+
+    def _send_ranking_jobs(self, bodies: list[str]) -> None:
+        if not self.settings.following_queue_url:
+            raise SettingsError("invalid or missing environment variables: FOLLOWING_QUEUE_URL")
+        out = self.clients.sqs.send_message_batch(
+            QueueUrl=self.settings.following_queue_url,
+            Entries=[{"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies)],
+        )
+        if out.get("Failed"):
+            # Raised, so the live-state change's own event is retried (a job sent twice is harmless).
+            raise RuntimeError(f"SQS refused {len(out['Failed'])} ranking job(s): {out['Failed'][0]}")
+
+    @cached_property
     def channels(self) -> Channels:
-        return Channels(self.table, self.tokens)
+        return Channels(self.table, self.tokens, self.ranking)
 
     @cached_property
     def follows(self) -> Follows:

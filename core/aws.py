@@ -79,3 +79,7 @@ class Clients:
     @cached_property
     def cloudwatch(self) -> Any:
         return self._client("cloudwatch")
+
+    @cached_property
+    def sqs(self) -> Any:
+        return self._client("sqs")

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from botocore.exceptions import ClientError
+from typing import Any
 
 from core import table as t
 from core.errors import NotFound
-from core.models import AccountItem, follow_order
+from core.models import AccountItem
 from core.pagination import PageTokens
 from core.paging import page_size
-from core.store import Table, error_code
-from core.timefmt import now_iso
+from core.ranking import FollowRanking
+from core.store import Table
 
 
 @dataclass(frozen=True)
@@ -24,9 +23,10 @@ class Page:
 
 
 class Channels:
-    def __init__(self, table: Table, tokens: PageTokens) -> None:
+    def __init__(self, table: Table, tokens: PageTokens, ranking: FollowRanking) -> None:
         self._table = table
         self._tokens = tokens
+        self._ranking = ranking
 
     def live(self, limit: int | None, next_token: str | None) -> Page:
         """Live channels, newest start first: one Query of the sparse `live` index."""
@@ -58,37 +58,35 @@ class Channels:
             raise NotFound(f"no channel with id '{channel_id}'")
         key = {"PK": {"S": t.user_pk(account.sub)}, "SK": {"S": t.ACCOUNT_SK}}
         if live_since:
-            self._table.client.update_item(
+            out = self._table.client.update_item(
                 TableName=self._table.name,
                 Key=key,
-                UpdateExpression="SET liveKey = :live, liveSince = :since",
-                ExpressionAttributeValues={":live": {"S": t.LIVE_PARTITION}, ":since": {"S": live_since}},
+                UpdateExpression=f"SET liveKey = :live, liveSince = :since {RANK_VERSION_BUMP}",
+                ExpressionAttributeValues={
+                    ":live": {"S": t.LIVE_PARTITION},
+                    ":since": {"S": live_since},
+                    ":one": {"N": "1"},
+                },
+                ReturnValues="UPDATED_NEW",
             )
         else:
-            self._table.client.update_item(
-                TableName=self._table.name, Key=key, UpdateExpression="REMOVE liveKey, liveSince"
+            out = self._table.client.update_item(
+                TableName=self._table.name,
+                Key=key,
+                UpdateExpression=f"REMOVE liveKey, liveSince {RANK_VERSION_BUMP}",
+                ExpressionAttributeValues={":one": {"N": "1"}},
+                ReturnValues="UPDATED_NEW",
             )
-        self.rerank(channel_id, live_since)
+        self.rerank(account.sub, channel_id, out, live_since)
         return account.evolve(live_since=live_since)
 
-    def rerank(self, channel_id: str, live_since: str | None) -> None:
-        """Move a channel within its followers' `following` lists after it went live or offline."""
-        followers = self._table.query_all(
-            IndexName=t.BY_CHANNEL.name,
-            KeyConditionExpression="channelId = :c AND begins_with(SK, :f)",
-            ExpressionAttributeValues={":c": {"S": channel_id}, ":f": {"S": t.FOLLOW_PREFIX}},
-        )
-        for follow in followers:
-            followed_at = follow.get("followedAt", {}).get("S") or now_iso()
-            try:
-                self._table.client.update_item(
-                    TableName=self._table.name,
-                    Key={"PK": follow["PK"], "SK": follow["SK"]},
-                    UpdateExpression="SET followOrder = :o",
-                    # Never resurrect a follow that was removed while we were fanning out.
-                    ConditionExpression="attribute_exists(PK)",
-                    ExpressionAttributeValues={":o": {"S": follow_order(live_since, followed_at)}},
-                )
-            except ClientError as exc:
-                if error_code(exc) != "ConditionalCheckFailedException":
-                    raise
+    def rerank(self, owner_sub: str, channel_id: str, update: dict[str, Any], live_since: str | None) -> None:
+        """Start moving a channel within its followers' `following` lists after the live-state `update`
+        (an UpdateItem that bumped the version with RANK_VERSION_BUMP and returned UPDATED_NEW)."""
+        version = int(update["Attributes"]["rankVersion"]["N"])
+        self._ranking.enqueue(owner_sub, channel_id, version, live_since)
+
+
+# Appended to the UpdateExpression of every live-state change (with ":one" = 1): the version the
+# `following` re-ranking jobs order themselves by (core/ranking.py).
+RANK_VERSION_BUMP = "ADD rankVersion :one"

@@ -27,6 +27,7 @@ from core.errors import Unauthorized
 from core.follows import Follows
 from core.ivs import IvsAdmin
 from core.models import AccountItem, to_attributes
+from core.ranking import all_followers
 from core.store import Table, error_code
 from core.timefmt import now_iso
 from core.users import Users
@@ -72,14 +73,7 @@ class Deletion:
         self._assets().delete_user_objects(caller.sub)
         self._follows.remove_all_of(caller.sub)
         if account is not None and account.channel_id:
-            self._delete_keys(
-                (f["PK"], f["SK"])
-                for f in self._table.query_all(
-                    IndexName=t.BY_CHANNEL.name,
-                    KeyConditionExpression="channelId = :c AND begins_with(SK, :f)",
-                    ExpressionAttributeValues={":c": {"S": account.channel_id}, ":f": {"S": t.FOLLOW_PREFIX}},
-                )
-            )
+            self._delete_keys((f["PK"], f["SK"]) for f in all_followers(self._table, account.channel_id))
         # The rest of the user's partition (bans they issued, overlay presets, ...), the account item aside.
         self._delete_keys(
             (i["PK"], i["SK"])

@@ -57,18 +57,20 @@ class Follows:
             followed_at = now_iso()
             item = FollowItem(
                 follower_sub=follower_sub,
-                channel_id=target.channel_id,
+                followed_channel=target.channel_id,
                 owner_sub=target.sub,
                 followed_at=followed_at,
                 follow_order=follow_order(target.live_since, followed_at),
+                rank_version=target.rank_version,
             )
             owner_key = {"PK": {"S": t.user_pk(target.sub)}, "SK": {"S": t.ACCOUNT_SK}}
             # The sort key copies the channel's live state, so the write is conditional on that state
-            # being what we read (a concurrent go-live re-ranks only follows that already exist).
+            # (its version) being what we read: a concurrent go-live re-ranks only follows that exist.
             live_condition = (
-                ("liveSince = :since", {":since": {"S": target.live_since}})
-                if target.live_since
-                else ("attribute_not_exists(liveSince)", {})
+                "(rankVersion = :version"
+                + ("" if target.rank_version else " OR attribute_not_exists(rankVersion)")
+                + ")",
+                {":version": {"N": str(target.rank_version)}},
             )
             try:
                 self._table.transact(

@@ -121,6 +121,8 @@ class AccountItem(Item):
     is_private: bool = False
     follower_count: int = 0
     live_since: str | None = None
+    # Goes up by one with every live-state change; `following` re-ranking orders itself by it (core/ranking.py).
+    rank_version: int = 0
     avatar_url: str | None = None
     banner_url: str | None = None
     chat_room_arn: str | None = None
@@ -135,6 +137,7 @@ class AccountItem(Item):
     _converters: ClassVar[dict[str, Any]] = {
         "lease_expires": _int,
         "follower_count": _int,
+        "rank_version": _int,
         "channel_type": ChannelType,
         "latency_mode": LatencyMode,
         "reserved_names": tuple,
@@ -176,10 +179,19 @@ class BanItem(Item):
 @dataclass(frozen=True)
 class FollowItem(Item):
     follower_sub: str
-    channel_id: str
+    # Not `channelId`: that would put every follow in the byChannel index of accounts.
+    followed_channel: str
     owner_sub: str
     followed_at: str
     follow_order: str
+    # The channel's `rank_version` that `follow_order` reflects (core/ranking.py).
+    rank_version: int = 0
+
+    _converters: ClassVar[dict[str, Any]] = {"rank_version": _int}
 
     def keys(self) -> dict[str, str]:
-        return {"PK": table.user_pk(self.follower_sub), "SK": table.follow_sk(self.channel_id)}
+        return {
+            "PK": table.user_pk(self.follower_sub),
+            "SK": table.follow_sk(self.followed_channel),
+            "followersKey": table.followers_key(self.followed_channel, table.follower_shard(self.follower_sub)),
+        }

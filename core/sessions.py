@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from core import table as t
-from core.channels import Channels
+from core.channels import RANK_VERSION_BUMP, Channels
 from core.errors import NotFound, ValidationError
 from core.models import AccountItem, from_attributes, to_attributes
 from core.pagination import PageTokens
@@ -230,29 +230,38 @@ class Sessions:
         key = {"PK": {"S": t.user_pk(owner.sub)}, "SK": {"S": t.ACCOUNT_SK}}
         try:
             if summary.is_live and summary.started_at:
-                self._table.client.update_item(
+                out = self._table.client.update_item(
                     TableName=self._table.name,
                     Key=key,
-                    UpdateExpression="SET liveKey = :live, liveSince = :since, liveSessionId = :sid",
+                    UpdateExpression="SET liveKey = :live, liveSince = :since, liveSessionId = :sid "
+                    + RANK_VERSION_BUMP,
                     # Only a READY account goes live: not one being deleted or disabled (a late event, or
                     # an encoder that reconnected before its key was replaced).
                     ConditionExpression="#status = :ready AND (attribute_not_exists(liveSince)"
                     " OR liveSince < :since OR (liveSince = :since AND liveSessionId <> :sid))",
                     ExpressionAttributeNames={"#status": "status"},
                     ExpressionAttributeValues=to_attributes(
-                        {":live": t.LIVE_PARTITION, ":since": summary.started_at, ":sid": session_id, ":ready": "READY"}
+                        {
+                            ":live": t.LIVE_PARTITION,
+                            ":since": summary.started_at,
+                            ":sid": session_id,
+                            ":ready": "READY",
+                            ":one": 1,
+                        }
                     ),
+                    ReturnValues="UPDATED_NEW",
                 )
-                self._channels.rerank(owner.channel_id, summary.started_at)
+                self._channels.rerank(owner.sub, owner.channel_id, out, summary.started_at)
             else:
-                self._table.client.update_item(
+                out = self._table.client.update_item(
                     TableName=self._table.name,
                     Key=key,
-                    UpdateExpression="REMOVE liveKey, liveSince, liveSessionId",
+                    UpdateExpression=f"REMOVE liveKey, liveSince, liveSessionId {RANK_VERSION_BUMP}",
                     ConditionExpression="liveSessionId = :sid",
-                    ExpressionAttributeValues=to_attributes({":sid": session_id}),
+                    ExpressionAttributeValues=to_attributes({":sid": session_id, ":one": 1}),
+                    ReturnValues="UPDATED_NEW",
                 )
-                self._channels.rerank(owner.channel_id, None)
+                self._channels.rerank(owner.sub, owner.channel_id, out, None)
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
                 return False  # already in that state, or another session owns it

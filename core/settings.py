@@ -95,6 +95,12 @@ class Settings:
         metadata=_env("PRODUCT_API_ENDPOINT", "Overrides the locale's PA-API host (the local stack's local AWS)"),
     )
 
+    # The queue of `following` re-ranking jobs (core/ranking.py); blank where a function never sends them.
+    following_queue_url: str = field(
+        default="",
+        metadata=_env("FOLLOWING_QUEUE_URL", "SQS queue of the jobs that re-rank a channel in its followers' lists"),
+    )
+
     # PEM of the EC P-384 private key whose public half is imported into IVS as a playback key pair;
     # blank when private channels' playback tokens are not offered (createPlaybackToken then fails).
     playback_key_secret_arn: str = field(

@@ -8,7 +8,8 @@ index and attribute names from here. Item layout (see docs/architecture.md for t
 | account     | USER#<sub>      | ACCOUNT            | usernameKey (byUsername), channelId (byChannel),     |
 |             |                 |                    | liveKey + liveSince while live (live, sparse)       |
 | username    | USERNAME#<name> | USERNAME           | - (case-insensitive uniqueness)                      |
-| follow      | USER#<follower> | FOLLOW#<channelId> | channelId (byChannel: followers of a channel),       |
+| follow      | USER#<follower> | FOLLOW#<channelId> | followersKey = <channelId>#<shard> (followers: a     |
+|             |                 |                    | channel's followers, FOLLOWER_SHARDS partitions),   |
 |             |                 |                    | followOrder (following: live first, then by follow) |
 | e-mail      | EMAIL#<email>   | EMAIL              | pendingKey + pendingSince until confirmed (pending)  |
 | ban         | USER#<owner>    | BAN#<bannedSub>    | bannedSub (banned: a user's bans on every channel)   |
@@ -22,6 +23,7 @@ Username and e-mail reservations are taken in PreSignUp (before the Cognito user
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -85,7 +87,15 @@ FOLLOWING = Index(
     partition_key="PK",
     sort_key="followOrder",
     projection="INCLUDE",
+    # "channelId" is what follow items called their channel before `followedChannel`. It stays listed because
+    # CloudFormation replaces an index whose projection changes, and cannot replace one while it creates
+    # another (`followers`) in the same update. Reads take the channel from ownerSub.
     non_key_attributes=("channelId", "ownerSub", "followedAt"),
+)
+# A channel's followers. Re-ranking rewrites followOrder and rankVersion on each of them, which this
+# index does not project, so those writes never touch it: it takes one write per follow and unfollow.
+FOLLOWERS = Index(
+    "followers", partition_key="followersKey", sort_key="PK", projection="INCLUDE", non_key_attributes=("followedAt",)
 )
 
 PENDING = Index("pending", partition_key="pendingKey", sort_key="pendingSince")
@@ -99,7 +109,7 @@ TTL_ATTRIBUTE = "expiresAt"
 TABLE = TableDefinition(
     partition_key="PK",
     sort_key="SK",
-    indexes=(BY_USERNAME, BY_CHANNEL, LIVE, FOLLOWING, PENDING, BANNED, SESSIONS, SNAPSHOT_DUE),
+    indexes=(BY_USERNAME, BY_CHANNEL, LIVE, FOLLOWING, FOLLOWERS, PENDING, BANNED, SESSIONS, SNAPSHOT_DUE),
     ttl_attribute=TTL_ATTRIBUTE,
 )
 
@@ -153,3 +163,17 @@ def ban_sk(banned_sub: str) -> str:
 
 def follow_sk(channel_id: str) -> str:
     return f"{FOLLOW_PREFIX}{channel_id}"
+
+
+# The followers of one channel are spread over this many partitions of the `followers` index (by a hash
+# of the follower), so a channel with a million followers is re-ranked by as many jobs in parallel
+# (core/ranking.py), and a follow storm on one channel writes to as many index partitions.
+FOLLOWER_SHARDS = 16
+
+
+def followers_key(channel_id: str, shard: int) -> str:
+    return f"{channel_id}#{shard}"
+
+
+def follower_shard(follower_sub: str) -> int:
+    return zlib.crc32(follower_sub.encode()) % FOLLOWER_SHARDS

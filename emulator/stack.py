@@ -62,6 +62,7 @@ def local_settings(resources: LocalResources, graphql_url: str = "") -> Settings
         graphql_url=graphql_url,
         product_api_secret_arn=resources.product_api_secret_arn,
         playback_key_secret_arn=resources.playback_key_secret_arn,
+        following_queue_url=resources.following_queue_url,
         # The same PA-API client, pointed at the local AWS's offline catalogue.
         product_api_endpoint=resources.endpoint,
     )

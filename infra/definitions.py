@@ -31,6 +31,8 @@ Access = Literal[
     "playback_key",
     # Read the Product Advertising API credentials (granted only where a stage turns product search on).
     "product_api",
+    # Send jobs to the `following` queue (QUEUES): the re-ranking of a channel in its followers' lists.
+    "following_queue",
 ]
 Architecture = Literal["x86_64", "arm64"]
 
@@ -131,8 +133,16 @@ FUNCTIONS: dict[str, FunctionDefinition] = {
         name="streams",
         handler="triggers.stream_events.handler",
         description="IVS EventBridge events: sessions, live state, events, limit breaches; publishes changes",
-        access=("table", "ivs_sessions", "publish"),
+        access=("table", "ivs_sessions", "publish", "following_queue"),
         knows_graphql_url=True,
+    ),
+    "following": FunctionDefinition(
+        name="following",
+        handler="triggers.following.handler",
+        description="SQS jobs: re-ranks one page of a channel's follows after it went live or offline",
+        # A job is one page of follows (core.ranking.PAGE): about a second of UpdateItems.
+        timeout_seconds=60,
+        access=("table", "following_queue"),
     ),
     "metrics": FunctionDefinition(
         name="metrics",
@@ -221,6 +231,31 @@ EVENT_RULES: dict[str, EventRule] = {
 
 
 @dataclass(frozen=True)
+class QueueDefinition:
+    """An SQS queue whose messages `function` consumes: CDK makes the queue, its dead-letter queue and the
+    event source mapping; the local AWS makes the same in moto and polls as Lambda's mapping does."""
+
+    function: str
+    # Messages per invocation; the function reports failures per message (ReportBatchItemFailures).
+    batch_size: int = 1
+    # Concurrent invocations the mapping may run (SQS's maximum concurrency, 2-1000): what bounds the
+    # queue's share of the account's Lambda concurrency and its write rate to the table.
+    max_concurrency: int = 20
+    # A received message stays invisible this long (AWS advises 6x the function's timeout).
+    visibility_timeout_seconds: int = 360
+    # Receives before a message goes to the dead-letter queue (failures are retried that many times).
+    max_receive_count: int = 5
+    # How long a message (and a dead letter) is kept.
+    retention_days: int = 4
+
+
+# Each queue by name; a function with "<name>_queue" access may send to it.
+QUEUES: dict[str, QueueDefinition] = {
+    "following": QueueDefinition(function="following"),
+}
+
+
+@dataclass(frozen=True)
 class AssetUploads:
     """S3 ObjectCreated events of the assets bucket go to `function` (keys `<sub>/<kind>`)."""
 
@@ -293,6 +328,7 @@ def function_settings(
     product_api_secret_arn: str = "",
     product_api_endpoint: str = "",
     playback_key_secret_arn: str = "",
+    following_queue_url: str = "",
 ) -> Settings:
     """The settings every function of a deployment gets: CDK and the local stack both call this.
     (The Cognito trigger function gets `user_pool_id=""`: see `Settings.user_pool_id`.)"""
@@ -316,6 +352,7 @@ def function_settings(
         product_link_region_code=stage.product_link_region_code,
         product_api_endpoint=product_api_endpoint,
         playback_key_secret_arn=playback_key_secret_arn,
+        following_queue_url=following_queue_url,
     )
 
 
@@ -353,4 +390,6 @@ def function_env(function: FunctionDefinition, settings: Settings) -> dict[str, 
         settings = replace(settings, user_pool_id="")
     if not function.knows_graphql_url:
         settings = replace(settings, graphql_url="")
+    if "following_queue" not in function.access:
+        settings = replace(settings, following_queue_url="")
     return settings.to_env()

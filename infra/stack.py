@@ -16,6 +16,7 @@ from infra.constructs.data import Data
 from infra.constructs.functions import Functions
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.private_channels import PrivateChannels
+from infra.constructs.queues import Queues
 from infra.constructs.secrets import Secrets
 from infra.constructs.teardown import StageTeardown
 from infra.constructs.triggers import Triggers
@@ -57,6 +58,7 @@ class UgcStack(Stack):
         # The API before the functions: publishers get its URL and grants on its mutations. Its resolvers
         # come after (add_lambda_resolvers), once the function they invoke exists.
         api = Api(self, "Api", config=config, schema_file=schema_file, user_pool=auth.user_pool)
+        queues = Queues(self, "Queues")
         settings = function_settings(
             config,
             region=self.region,
@@ -68,6 +70,7 @@ class UgcStack(Stack):
             graphql_url=api.api.graphql_url,
             playback_key_secret_arn=private_channels.secret_arn,
             product_api_secret_arn=secrets.product_api.secret_arn if secrets.product_api else "",
+            following_queue_url=queues.by_name["following"].queue_url,
         )
         functions = Functions(
             self,
@@ -85,7 +88,9 @@ class UgcStack(Stack):
             assets_bucket=uploads.bucket,
             graphql_api=api.api,
             publish_mutations=api.iam_only_mutations,
+            queues=queues.by_name,
         )
+        queues.connect(functions.by_name)
         triggers = Triggers(
             self, "Triggers", user_pool=auth.user_pool, assets_bucket=uploads.bucket, functions=functions.by_name
         )
@@ -105,7 +110,13 @@ class UgcStack(Stack):
         monitoring = None
         if config.alarms:
             monitoring = Monitoring(
-                self, "Monitoring", config=config, api=api.api, functions=functions.by_name, rules=triggers.rules
+                self,
+                "Monitoring",
+                config=config,
+                api=api.api,
+                functions=functions.by_name,
+                rules=triggers.rules,
+                dead_letters=queues.dead_letters,
             )
         # The cdk-nag findings this design accepts, each with its reason (infra.nag).
         suppress(

@@ -17,6 +17,7 @@ import uvicorn
 
 from core.app import Core
 from core.aws import Clients
+from core.ranking import FollowRanking, RankJob
 from emulator.appsync.invoke import InProcessInvoker
 from emulator.local_aws import LOCAL_CREDENTIALS
 from emulator.local_aws.bootstrap import LocalResources
@@ -80,9 +81,14 @@ class Api:
         return username
 
     def core(self) -> Core:
-        """The domain, for test set-up that later steps drive from IVS events (live state)."""
+        """The domain, for test set-up that later steps drive from IVS events (live state). Nothing
+        consumes this deployment's `following` queue, so its re-ranking jobs run at once, in order."""
         clients = Clients(self.resources.region, endpoint_url=self.resources.endpoint, credentials=LOCAL_CREDENTIALS)
-        return Core(local_settings(self.resources), clients)
+        core = Core(local_settings(self.resources), clients)
+        core.ranking = FollowRanking(
+            core.table, lambda bodies: [core.ranking.run(RankJob.from_json(b)) for b in bodies]
+        )
+        return core
 
 
 class InProcess:

@@ -36,10 +36,12 @@ from infra.definitions import (
     APP_CLIENT,
     ASSET_UPLOADS,
     COGNITO_TRIGGERS,
+    QUEUES,
     USER_POOL,
     ApiDefinition,
     AppClientDefinition,
     AuthMode,
+    QueueDefinition,
     StageConfig,
     UserPoolDefinition,
     function_settings,
@@ -86,6 +88,8 @@ class LocalResources:
     # the local IVS as a playback key pair (`playback_key_pair_arn`).
     playback_key_secret_arn: str = ""
     playback_key_pair_arn: str = ""
+    # The queue of `following` re-ranking jobs (QUEUES["following"]), consumed by its function.
+    following_queue_url: str = ""
 
     def function_settings(self, stage: StageConfig | None = None) -> Settings:
         """The settings every Lambda of the local stack gets, built as CDK builds them."""
@@ -100,6 +104,7 @@ class LocalResources:
             product_api_secret_arn=self.product_api_secret_arn,
             product_api_endpoint=self.endpoint,
             playback_key_secret_arn=self.playback_key_secret_arn,
+            following_queue_url=self.following_queue_url,
         )
 
 
@@ -122,6 +127,10 @@ def bootstrap(endpoint: str, stage: StageConfig | None = None, *, name_prefix: s
     api_id = _graphql_api(appsync, f"{name_prefix}-api", API, pool_id)
     api_key = _api_key(appsync, api_id, stage)
     assets_bucket = _assets_bucket(client(endpoint, "s3"), f"{name_prefix}-assets", account_id)
+    queues = {
+        name: _queue(client(endpoint, "sqs"), client(endpoint, "lambda"), f"{name_prefix}-{name}", definition)
+        for name, definition in QUEUES.items()
+    }
     return LocalResources(
         endpoint=endpoint,
         region=LOCAL_REGION,
@@ -140,6 +149,7 @@ def bootstrap(endpoint: str, stage: StageConfig | None = None, *, name_prefix: s
         product_api_secret_arn=product_api_secret_arn,
         playback_key_secret_arn=playback_key_secret_arn,
         playback_key_pair_arn=playback_key_pair_arn,
+        following_queue_url=queues["following"],
     )
 
 
@@ -383,6 +393,36 @@ def _api_key(appsync: Any, api_id: str, stage: StageConfig) -> str:
     expires = now + stage.api_key_expiry_days * _DAY_SECONDS
     created = appsync.create_api_key(apiId=api_id, description=API_KEY_DESCRIPTION, expires=expires)
     return str(created["apiKey"]["id"])
+
+
+def _queue(sqs: Any, lambda_: Any, name: str, definition: QueueDefinition) -> str:
+    """The queue and its dead-letter queue (as CDK's Queues construct makes them), and the event source
+    mapping that runs its function on its messages."""
+    dead = sqs.create_queue(QueueName=f"{name}-dead-letters", Attributes={"MessageRetentionPeriod": str(14 * 86400)})
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead["QueueUrl"], AttributeNames=["QueueArn"])["Attributes"]
+    redrive = {"deadLetterTargetArn": dead_arn["QueueArn"], "maxReceiveCount": definition.max_receive_count}
+    url = str(
+        sqs.create_queue(
+            QueueName=name,
+            Attributes={
+                "VisibilityTimeout": str(definition.visibility_timeout_seconds),
+                "MessageRetentionPeriod": str(definition.retention_days * 86400),
+                "RedrivePolicy": json.dumps(redrive),
+            },
+        )["QueueUrl"]
+    )
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    if not lambda_.list_event_source_mappings(EventSourceArn=arn, FunctionName=definition.function)[
+        "EventSourceMappings"
+    ]:
+        lambda_.create_event_source_mapping(
+            EventSourceArn=arn,
+            FunctionName=definition.function,
+            BatchSize=definition.batch_size,
+            ScalingConfig={"MaximumConcurrency": definition.max_concurrency},
+            FunctionResponseTypes=["ReportBatchItemFailures"],
+        )
+    return url
 
 
 def _pages(api: Any, operation: str, result_key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:

@@ -24,6 +24,7 @@ from moto.iam.models import get_account_id_from
 from moto.moto_server.werkzeug_app import UNSIGNED_REQUESTS
 from werkzeug.wsgi import get_input_stream
 
+from emulator.local_aws.event_sources import EventSources
 from emulator.local_aws.functions import Functions
 from emulator.local_aws.messages import AwsRequest, AwsResponse, HttpRequest, ServiceError
 from emulator.local_aws.registry import HandlerContext, Intercept, Registry
@@ -124,12 +125,18 @@ def account_for(environ: WSGIEnvironment, access_key: str) -> str:
 
 class Gateway:
     def __init__(
-        self, moto: WSGIApplication, registry: Registry, state: LocalState, functions: Functions | None = None
+        self,
+        moto: WSGIApplication,
+        registry: Registry,
+        state: LocalState,
+        functions: Functions | None = None,
+        event_sources: EventSources | None = None,
     ) -> None:
         self._moto = moto
         self._registry = registry
         self._state = state
         self._functions = functions if functions is not None else Functions()
+        self._event_sources = event_sources
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if "HTTP_ORIGIN" in environ:
@@ -201,7 +208,9 @@ class Gateway:
         return response.send(start_response)
 
     def _context(self, forward: Any) -> HandlerContext:
-        return HandlerContext(state=self._state, forward=forward, functions=self._functions)
+        return HandlerContext(
+            state=self._state, forward=forward, functions=self._functions, event_sources=self._event_sources
+        )
 
     def _intercepted(self, intercept: Intercept, head: HttpRequest, environ: WSGIEnvironment) -> AwsResponse:
         request = replace(head, body=_read_body(environ), account_id=account_for(environ, head.access_key))

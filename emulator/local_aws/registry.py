@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from emulator.local_aws.event_sources import EventSources
 from emulator.local_aws.functions import Functions
 from emulator.local_aws.messages import AwsRequest, AwsResponse, HttpRequest
 from emulator.local_aws.specs import service_spec
@@ -35,6 +36,8 @@ class HandlerContext:
     forward: Forward
     # The server's function invoker slot; without an invoker, triggers and events are skipped.
     functions: Functions = field(default_factory=Functions)
+    # The server's SQS pollers (Lambda event source mappings); None where nothing polls.
+    event_sources: EventSources | None = None
 
 
 class Handler(Protocol):

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from types import TracebackType
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from emulator.local_aws.clients import client
+from emulator.local_aws.event_sources import EventSources
 from emulator.local_aws.functions import FunctionInvoker, Functions
 from emulator.local_aws.gateway import Gateway
 from emulator.local_aws.services import default_registry
@@ -57,6 +60,7 @@ class LocalAwsServer:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._functions = Functions()
+        self._event_sources = EventSources(PROCESS_STATE, self._functions.invoke, lambda: self._functions.available)
 
     def set_functions(self, invoker: FunctionInvoker | None) -> None:
         """Run the project's functions with `invoker` from now on; None goes back to plain moto (no
@@ -64,9 +68,17 @@ class LocalAwsServer:
         self._functions.set_invoker(invoker)
 
     def wait_for_events(self, timeout: float = 5.0) -> bool:
-        """Wait until every asynchronous event (S3 notifications, EventBridge deliveries) queued so far
-        was handed to its function; False if some were still pending after `timeout` seconds."""
-        return self._functions.wait_idle(timeout)
+        """Wait until every asynchronous event (S3 notifications, EventBridge deliveries, SQS messages
+        sent through this server) was handed to its function, and what those sent in turn; False if
+        some were still pending after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if not self._functions.wait_idle(max(left, 0)) or not self._event_sources.wait_idle(max(left, 0.05)):
+                return False
+            # Both settled; settled still once more (a function may have queued for the other meanwhile).
+            if self._functions.wait_idle(0) and self._event_sources.wait_idle(0.05):
+                return True
 
     def start(self) -> None:
         """Bind, then serve in a daemon thread. A busy port raises OSError here, in the caller, and the
@@ -74,7 +86,11 @@ class LocalAwsServer:
         if self._server is not None:
             raise RuntimeError("the local AWS server is already running")
         app = Gateway(
-            DomainDispatcherApplication(create_backend_app), default_registry(), PROCESS_STATE, self._functions
+            DomainDispatcherApplication(create_backend_app),
+            default_registry(),
+            PROCESS_STATE,
+            self._functions,
+            self._event_sources,
         )
         # werkzeug calls sys.exit() when it cannot bind; binding here raises OSError instead.
         with _listening_socket(self._host, self._port) as sock:
@@ -89,6 +105,8 @@ class LocalAwsServer:
             target=server.serve_forever, kwargs={"poll_interval": _POLL_SECONDS}, name="local-aws", daemon=True
         )
         self._thread.start()
+        endpoint = self.endpoint
+        self._event_sources.attach(lambda: client(endpoint, "sqs"))
         logger.info("local AWS listening", extra={"endpoint": self.endpoint})
 
     def stop(self) -> None:
@@ -102,6 +120,7 @@ class LocalAwsServer:
             thread.join()
         # Events already accepted are still delivered, as S3 would after acknowledging the upload.
         self._functions.close()
+        self._event_sources.close()
 
     @property
     def port(self) -> int:

@@ -18,6 +18,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.bundle import PYTHON_VERSION, content_hash
@@ -115,6 +116,7 @@ class Functions(Construct):
         assets_bucket: s3.IBucket,
         graphql_api: appsync.IGraphqlApi,
         publish_mutations: Sequence[str],
+        queues: Mapping[str, sqs.IQueue],
         definitions: Mapping[str, FunctionDefinition] = FUNCTIONS,
     ) -> None:
         """`publish_mutations`: the Mutation fields the `publish` access may call (the API's IAM-only ones).
@@ -129,6 +131,7 @@ class Functions(Construct):
         self._assets_bucket = assets_bucket
         self._graphql_api = graphql_api
         self._publish_mutations = tuple(publish_mutations)
+        self._queues = dict(queues)
         self.by_name: dict[str, lambda_.Function] = {}
         for name, definition in definitions.items():
             log_group = logs.LogGroup(
@@ -200,6 +203,9 @@ class Functions(Construct):
                 raise ValueError(f"function {function.node.id}: publish access, but the API has no IAM-only mutation")
             # appsync:GraphQL on arn:...:apis/<id>/types/Mutation/fields/<name>, one ARN per mutation.
             self._graphql_api.grant_mutation(function, *self._publish_mutations)
+        elif access.endswith("_queue"):
+            # "<name>_queue": send to QUEUES[<name>].
+            self._queues[access.removesuffix("_queue")].grant_send_messages(function)
         elif access == "metrics":
             function.add_to_role_policy(iam.PolicyStatement(actions=list(CLOUDWATCH_METRICS_ACTIONS), resources=["*"]))
         else:

@@ -1,8 +1,9 @@
 """Alarms of a stage (`alarms: true`): what needs an operator, on one SNS topic (with `alarmEmail`
 subscribed to it when set). One alarm each for the API's server errors, every function's errors and
-throttles, and every EventBridge rule's failed deliveries (IVS events or schedules that never reached
-their function). Each fires on a single occurrence in 5 minutes: none of these happen in normal
-operation, and missing data (no traffic) is not a breach."""
+throttles, every EventBridge rule's failed deliveries (IVS events or schedules that never reached
+their function), and every work queue's dead letters (jobs that failed all their retries). Each fires
+on a single occurrence in 5 minutes: none of these happen in normal operation, and missing data (no
+traffic) is not a breach."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.definitions import StageConfig
@@ -33,6 +35,7 @@ class Monitoring(Construct):
         api: appsync.IGraphqlApi,
         functions: Mapping[str, lambda_.IFunction],
         rules: Mapping[str, events.Rule],
+        dead_letters: Mapping[str, sqs.IQueue] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = sns.Topic(self, "Topic", display_name=f"UGC {config.stage} alarms", enforce_ssl=True)
@@ -55,6 +58,12 @@ class Monitoring(Construct):
                 f"{name}FailedInvocations",
                 f"EventBridge could not deliver events of {name} to their function",
                 _sum("AWS/Events", "FailedInvocations", RuleName=rule.rule_name),
+            )
+        for name, queue in (dead_letters or {}).items():
+            self._alarm(
+                f"{name}DeadLetters",
+                f"Jobs of the {name} queue failed every retry (redrive them once the cause is fixed)",
+                queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
             )
 
     def _alarm(self, construct_id: str, description: str, metric: cloudwatch.IMetric) -> None:

@@ -1,5 +1,6 @@
-"""Alarms (`alarms`, `alarmEmail`): one per API server errors, per function errors and throttles, and per
-EventBridge rule failed deliveries, all on one topic; the e-mail subscribed only where it is set."""
+"""Alarms (`alarms`, `alarmEmail`): one per API server errors, per function errors and throttles, per
+EventBridge rule failed deliveries and per work queue's dead letters, all on one topic; the e-mail
+subscribed only where it is set."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import pytest
 
 from infra.config import ConfigError, file_context, load_stage_config, stage_config
-from infra.definitions import EVENT_RULES, FUNCTIONS, OUTPUTS, SCHEDULES
+from infra.definitions import EVENT_RULES, FUNCTIONS, OUTPUTS, QUEUES, SCHEDULES
 from tests.infra.infra_synth import Synth
 
 
@@ -52,14 +53,22 @@ def test_each_failure_an_operator_must_hear_of_has_an_alarm_on_the_topic(each_st
         assert (alarm["Threshold"], alarm["EvaluationPeriods"], alarm["Period"]) == (1, 1, 300)
         assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
         assert alarm["TreatMissingData"] == "notBreaching"
-    # AND the alarms are: the API's 5xx, each function's errors and throttles, each rule's failed deliveries
+    # AND the alarms are: the API's 5xx, each function's errors and throttles, each rule's failed deliveries,
+    # each queue's dead letters
     kinds = sorted(_metric(a) for a in alarms)
     expected = (
         [("AWS/AppSync", "5XXError")]
         + [("AWS/Lambda", "Errors"), ("AWS/Lambda", "Throttles")] * len(FUNCTIONS)
         + [("AWS/Events", "FailedInvocations")] * (len(SCHEDULES) + len(EVENT_RULES))
+        + [("AWS/SQS", "ApproximateNumberOfMessagesVisible")] * len(QUEUES)
     )
     assert kinds == sorted(expected)
+    queues = each_stage.properties("AWS::SQS::Queue")
+    dead_letters = {
+        p["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0] for p in queues.values() if "RedrivePolicy" in p
+    }
+    watched_queues = {a["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for a in alarms if a["Namespace"] == "AWS/SQS"}
+    assert watched_queues == dead_letters
     api = {"Fn::GetAtt": [each_stage.only_id("AWS::AppSync::GraphQLApi"), "ApiId"]}
     (server_errors,) = [a for a in alarms if a["MetricName"] == "5XXError"]
     assert server_errors["Dimensions"] == [{"Name": "GraphQLAPIId", "Value": api}]

@@ -27,6 +27,7 @@ from infra.definitions import (
     EVENT_RULES,
     FUNCTIONS,
     OUTPUTS,
+    QUEUES,
     SCHEDULES,
     STAGE_TEARDOWN_FUNCTION,
     USER_POOL,
@@ -94,6 +95,15 @@ ACCESS_ACTIONS: dict[str, set[str]] = {
     "metrics": {"cloudwatch:GetMetricData"},
     "playback_key": {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
     "product_api": {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
+    "following_queue": {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
+}
+# What CDK's SqsEventSource grants the consuming function (Lambda's poller acts with its role).
+QUEUE_CONSUMER_ACTIONS = {
+    "sqs:ReceiveMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueUrl",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
 }
 # Logical-id prefixes of the Lambdas CDK adds for its custom resources (deploy time only).
 CDK_HANDLERS = ("BucketNotificationsHandler", "CustomS3AutoDeleteObjects")
@@ -104,6 +114,15 @@ PROVIDER_FRAMEWORK_HANDLER = "framework.onEvent"
 def _deploy_functions(synth: Synth) -> list[Any]:
     """The deploy-time functions a stage has: the playback key's always, the teardown where data goes."""
     return [f for f in DEPLOY_FUNCTIONS.values() if f is not STAGE_TEARDOWN_FUNCTION or not synth.config.retain_data]
+
+
+def _work_queue(synth: Synth, name: str) -> str:
+    """The logical id of QUEUES[name]'s queue (not its dead-letter queue)."""
+    return next(
+        qid
+        for qid, q in synth.properties("AWS::SQS::Queue").items()
+        if qid.startswith(f"Queues{name}") and "RedrivePolicy" in q
+    )
 
 
 # Logical-id prefixes of the stack's secrets (construct paths).
@@ -325,6 +344,7 @@ def test_function_environment_is_what_function_settings_gives_each_function(each
         "<bucket>": {"Ref": each_stage.only_id("AWS::S3::Bucket")},
         "<assets>": _assets_base_url(each_stage),
         "<graphql>": _graphql_url(each_stage),
+        "<following>": {"Ref": _work_queue(each_stage, "following")},
     }
 
     if each_stage.config.enable_amazon_product_stream_action:
@@ -351,6 +371,7 @@ def test_function_environment_is_what_function_settings_gives_each_function(each
             graphql_url="<graphql>",
             playback_key_secret_arn="<playback>",
             product_api_secret_arn="<product>" if each_stage.config.enable_amazon_product_stream_action else "",
+            following_queue_url="<following>",
         )
         expected = function_env(FUNCTIONS[name], settings)
         assert env == {key: resources.get(value, value) for key, value in expected.items()}, name
@@ -512,6 +533,9 @@ def test_each_function_gets_exactly_the_grants_its_access_kinds_name(each_stage:
         # THEN they are exactly those of its access kinds: nothing missing, nothing extra
         # (plus X-Ray's, where the stage traces its functions)
         expected = set().union(*(_granted(each_stage, kind) for kind in definition.access))
+        # (plus what the event source mapping of a queue it consumes needs)
+        if any(queue.function == name for queue in QUEUES.values()):
+            expected |= QUEUE_CONSUMER_ACTIONS
         assert actions == expected | (XRAY_ACTIONS if each_stage.config.api_xray else set()), name
         # AND a Cognito trigger function never administers the pool (that grant would be a cycle)
         if name in COGNITO_TRIGGERS.values():
@@ -548,6 +572,8 @@ def test_grants_name_the_stack_resources_or_this_accounts_ivs_resources(synths: 
         "appsync": [[_mutation_arn(dev, m) for m in declared_iam_only_mutations()]],
         # AND CloudWatch metrics, which have no ARN (see RESOURCELESS_ACTIONS)
         "cloudwatch": [["*"]],
+        # AND the work queues, each by itself
+        "sqs": [[_arn(_work_queue(dev, name))] for name in QUEUES],
     }
     allowed = {service: [_resource_set(r) for r in options] for service, options in expected.items()}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import random
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -13,12 +14,14 @@ from hypothesis import strategies as st
 
 from core.app import Core
 from core.aws import Clients
-from core.models import AccountItem
+from core.models import AccountItem, FollowItem, follow_order
+from core.ranking import all_followers
 from core.sessions import summarize
 from core.timefmt import now_iso
 from emulator.appsync.invoke import LambdaContext
 from emulator.local_aws import LOCAL_CREDENTIALS
 from emulator.local_aws.bootstrap import LocalResources, bootstrap
+from emulator.local_aws.clients import client as aws_client
 from emulator.local_aws.server import LocalAwsServer
 from emulator.stack import local_settings
 from tests.stacks import function_environment
@@ -56,6 +59,16 @@ def core(resources: LocalResources) -> Core:
     return Core(local_settings(resources), clients)
 
 
+def add_followers(core: Core, account: AccountItem, count: int) -> None:
+    assert account.channel_id is not None
+    for _ in range(count):
+        followed_at = now_iso()
+        item = FollowItem(
+            str(uuid.uuid4()), account.channel_id, account.sub, followed_at, follow_order(None, followed_at)
+        )
+        core.table.client.put_item(TableName=core.table.name, Item=item.to_item())
+
+
 def channel(core: Core) -> AccountItem:
     sub = str(uuid.uuid4())
     account = AccountItem(
@@ -80,6 +93,41 @@ def ivs_event(account: AccountItem, session: str, step: tuple[str, str, str, str
     }
 
 
+def drain_following_queue(resources: LocalResources, rng: random.Random) -> int:
+    """Play SQS and Lambda's event source mapping for the `following` queue, as unkindly as they may:
+    every message (and those the jobs send) delivered in shuffled order, each twice. Returns how many
+    jobs ran."""
+    import triggers.following
+    import triggers.runtime
+
+    sqs = aws_client(resources.endpoint, "sqs")
+    ran = 0
+    with function_environment(resources, "following", composition_root=triggers.runtime):
+        while True:
+            messages = []
+            while batch := sqs.receive_message(QueueUrl=resources.following_queue_url, MaxNumberOfMessages=10).get(
+                "Messages", []
+            ):
+                messages += batch
+            if not messages:
+                return ran
+            deliveries = messages * 2
+            rng.shuffle(deliveries)
+            for message in deliveries:
+                record = {"messageId": message["MessageId"], "body": message["Body"]}
+                result = triggers.following.handler({"Records": [record]}, LambdaContext("following", "req"))
+                assert result == {"batchItemFailures": []}
+                ran += 1
+            for message in messages:
+                sqs.delete_message(QueueUrl=resources.following_queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def follows_of(core: Core, account: AccountItem) -> list[dict[str, Any]]:
+    assert account.channel_id is not None
+    keys = [(f["PK"]["S"], f["SK"]["S"]) for f in all_followers(core.table, account.channel_id)]
+    return [item for pk, sk in keys if (item := core.table.get(pk, sk, consistent=True))]
+
+
 def stored(core: Core, account: AccountItem, session: str) -> dict[str, Any]:
     item, events = core.sessions.get(account.sub, session)
     keep = ("startedAt", "endedAt", "isLive", "isHealthy", "hasErrorEvent", "eventCount")
@@ -91,12 +139,15 @@ def stored(core: Core, account: AccountItem, session: str) -> dict[str, Any]:
     order=st.permutations(range(len(SCRIPT))),
     repeats=st.lists(st.integers(0, len(SCRIPT) - 1), max_size=5),
     keep=st.integers(1, len(SCRIPT)),
+    seed=st.integers(0, 2**32 - 1),
 )
 def test_any_order_and_duplication_of_deliveries_stores_the_same_session(
-    streams: Any, core: Core, order: list[int], repeats: list[int], keep: int
+    streams: Any, core: Core, resources: LocalResources, order: list[int], repeats: list[int], keep: int, seed: int
 ) -> None:
-    # GIVEN the events of one broadcast (a prefix of it: sessions can still be running)
+    # GIVEN the events of one broadcast (a prefix of it: sessions can still be running), on a channel
+    # with followers
     account, session = channel(core), f"st-{uuid.uuid4().hex[:12]}"
+    add_followers(core, account, 3)
     events = [ivs_event(account, session, SCRIPT[i]) for i in range(keep)]
     # WHEN they arrive shuffled, with some delivered again
     shuffled = [events[i] for i in order if i < keep] + [events[i] for i in repeats if i < keep]
@@ -113,6 +164,11 @@ def test_any_order_and_duplication_of_deliveries_stores_the_same_session(
     live = core.accounts.get(account.sub)
     assert live is not None
     assert (live.live_since is not None) == bool(result["isLive"])
+    # AND once the re-ranking jobs ran (shuffled, each twice), every follower ranks the channel as it is
+    drain_following_queue(resources, random.Random(seed))
+    follows = follows_of(core, account)
+    assert len(follows) == 3
+    assert all(f["followOrder"]["S"] == follow_order(live.live_since, f["followedAt"]["S"]) for f in follows)
 
 
 def test_a_full_broadcast_is_summarised_and_ends_offline(streams: Any, core: Core) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from emulator.local_aws import outbox
 from emulator.local_aws.registry import Registry
-from emulator.local_aws.services import appsync, cloudwatch, cognito, events, ivs, ivschat, paapi, s3
+from emulator.local_aws.services import appsync, cloudwatch, cognito, events, ivs, ivschat, lambda_, paapi, s3, sqs
 
 INSTALLERS = (
     ivs.install,
@@ -16,6 +16,8 @@ INSTALLERS = (
     outbox.install,
     paapi.install,
     appsync.install,
+    sqs.install,
+    lambda_.install,
 )
 
 
