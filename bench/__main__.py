@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 
-from bench import cold_start, ddb_requests, events, fanout
+from bench import cold_start, ddb_requests, events, fanout, scale
 
 
 def main() -> None:
@@ -19,6 +19,8 @@ def main() -> None:
     fanout.main()
     print("\n## Stream events through the local stack\n")
     events.main()
+    print("\n## Scale: work per invocation as popularity grows\n")
+    scale.main()
 
 
 if __name__ == "__main__":

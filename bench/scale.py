@@ -1,5 +1,6 @@
-"""Work per invocation as popularity grows (issue 11): one go-live at 10 / 1,000 / 10,000 followers, and
-`following` requests per page at 10 and 1,000 follows.
+"""Work per invocation as popularity grows (issue 11): one go-live at 10 / 1,000 / 10,000 followers, the
+metrics job at 10 / 100 / 1,000 live channels with 0 and 10 dashboards open, and `following` requests
+per page at 10 and 1,000 follows.
 
 The go-live is one IVS Stream Start put through the stream events handler (in this process, with the
 environment CDK gives it): its DynamoDB and SQS requests are counted from botocore events and timed.
@@ -13,12 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import statistics
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from core import table as t
 from core.models import AccountItem, FollowItem, follow_order
 from core.ranking import all_followers
 from core.timefmt import now_iso
@@ -26,10 +30,12 @@ from emulator.appsync.invoke import LambdaContext
 from emulator.local_aws.bootstrap import LocalResources, bootstrap
 from emulator.local_aws.server import LocalAwsServer
 from emulator.local_aws.testing import InProcessFunctions
-from tests.stacks import function_environment, in_process_api
+from tests.stacks import function_environment, http_api, in_process_api
 
 FOLLOWERS = (10, 1_000, 10_000)
 FOLLOWS = (10, 1_000)
+LIVE_CHANNELS = (10, 100, 1_000)
+DASHBOARDS = (0, 10)
 
 
 class Counter:
@@ -101,6 +107,14 @@ def go_live(aws: LocalAwsServer, resources: LocalResources, followers: int) -> d
 
     core = triggers.runtime.core()
     account = _channel(core, followers)
+    assert account.channel_id is not None
+    # The floor, on this same table: moto answers an index Query by reading every item of the table, so a
+    # local request's time grows with the table, whatever the request.
+    floor = []
+    for _ in range(5):
+        started = time.perf_counter()
+        core.channels.by_channel_id(account.channel_id)
+        floor.append((time.perf_counter() - started) * 1000)
     with _counted(core) as counter:
         started = time.perf_counter()
         triggers.stream_events.handler(_stream_start(account, f"st-{uuid.uuid4().hex[:8]}"), LambdaContext("s", "r"))
@@ -129,6 +143,7 @@ def go_live(aws: LocalAwsServer, resources: LocalResources, followers: int) -> d
         "ddb": invocation.get("dynamodb", 0),
         "sqs": invocation.get("sqs", 0),
         "ms": invocation_ms,
+        "floor_ms": statistics.median(floor),
         "jobs": len(functions.events("following")),
         "fanout_ddb": fanout.get("dynamodb", 0),
         "fanout_s": fanout_s,
@@ -173,7 +188,79 @@ async def following_requests(aws: LocalAwsServer) -> dict[int, int]:
     return results
 
 
-def measure() -> tuple[dict[int, dict[str, Any]], dict[int, int]]:
+def metrics_job(resources: LocalResources) -> dict[tuple[int, int], dict[str, int]]:
+    """API calls of one run of the metrics job. Its publishes go to a local AppSync over HTTP, signed
+    with IAM, as to AppSync."""
+    import triggers.metrics
+    import triggers.runtime
+
+    results: dict[tuple[int, int], dict[str, int]] = {}
+    with (
+        http_api(resources) as api,
+        function_environment(resources, "metrics", composition_root=triggers.runtime),
+    ):
+        os.environ["GRAPHQL_URL"] = api.stack.graphql_url
+        core = triggers.runtime.core()
+        cloudwatch = core.clients.cloudwatch
+        live: list[AccountItem] = []
+        for count in LIVE_CHANNELS:
+            while len(live) < count:
+                live.append(_live_channel(core))
+            for dashboards in DASHBOARDS:
+                _close_dashboards(core)
+                now = time.time()
+                for account in live[:dashboards]:
+                    assert account.channel_id is not None
+                    core.channels.watch(account.sub, account.channel_id, now)
+                counter = Counter()
+                for client in (core.clients.dynamodb, cloudwatch):
+                    client.meta.events.register("before-call.*.*", counter)
+                result = triggers.metrics.handler({"detail-type": "Scheduled Event"}, LambdaContext("m", "r"))
+                for client in (core.clients.dynamodb, cloudwatch):
+                    client.meta.events.unregister("before-call.*.*", counter)
+                calls = counter.take()
+                results[(count, dashboards)] = {
+                    "get_metric_data": calls.get("monitoring", 0) + calls.get("cloudwatch", 0),
+                    "dynamodb": calls.get("dynamodb", 0),
+                    "pushed": result["pushed"],
+                }
+    return results
+
+
+def _live_channel(core: Any) -> AccountItem:
+    """A live channel (its account item put straight into the table) with a bitrate point in CloudWatch."""
+    sub = str(uuid.uuid4())
+    account = AccountItem(
+        sub=sub, username=f"l{sub[:8]}", created_at=now_iso(), status="READY", channel_id=f"ch{sub[:10]}",
+        live_since=now_iso(),
+    )  # fmt: skip
+    core.table.client.put_item(
+        TableName=core.table.name, Item={**account.to_item(), "liveSessionId": {"S": f"st-{sub[:8]}"}}
+    )
+    core.clients.cloudwatch.put_metric_data(
+        Namespace="AWS/IVS",
+        MetricData=[
+            {
+                "MetricName": "IngestVideoBitrate",
+                "Dimensions": [{"Name": "Channel", "Value": account.channel_id}],
+                "Value": 3_000_000.0,
+                "StorageResolution": 1,
+            }
+        ],
+    )
+    return account
+
+
+def _close_dashboards(core: Any) -> None:
+    for watch in list(
+        core.table.query_all(
+            KeyConditionExpression="PK = :w", ExpressionAttributeValues={":w": {"S": t.WATCHED_PARTITION}}
+        )
+    ):
+        core.table.client.delete_item(TableName=core.table.name, Key={"PK": watch["PK"], "SK": watch["SK"]})
+
+
+def measure() -> tuple[dict[int, dict[str, Any]], dict[tuple[int, int], dict[str, int]], dict[int, int]]:
     import triggers.runtime
 
     logging.getLogger().setLevel(logging.ERROR)
@@ -181,14 +268,15 @@ def measure() -> tuple[dict[int, dict[str, Any]], dict[int, int]]:
         resources = bootstrap(aws.endpoint, name_prefix="bench-scale")
         with function_environment(resources, "streams", composition_root=triggers.runtime):
             # The stream events function publishes to an API this benchmark does not run: quiet its logs.
-            triggers.runtime.logger.setLevel(logging.ERROR)
+            triggers.runtime.logger.setLevel(logging.CRITICAL)
             lives = {n: go_live(aws, resources, n) for n in FOLLOWERS}
+        jobs = metrics_job(bootstrap(aws.endpoint, name_prefix="bench-scale-metrics"))
         pages = asyncio.run(following_requests(aws))
-    return lives, pages
+    return lives, jobs, pages
 
 
 def main() -> None:
-    lives, pages = measure()
+    lives, jobs, pages = measure()
     print(
         "| followers | go-live invocation: DynamoDB requests | SQS requests | wall time |"
         " ranking jobs | their DynamoDB requests | until all followers ranked |"
@@ -199,6 +287,10 @@ def main() -> None:
             f"| {n:,} | {r['ddb']} | {r['sqs']} | {r['ms']:.0f} ms | {r['jobs']} | {r['fanout_ddb']:,} |"
             f" {r['fanout_s']:.1f} s |"
         )
+    print("\n| live channels | dashboards open | GetMetricData calls | DynamoDB requests | points pushed |")
+    print("|---|---|---|---|---|")
+    for (count, dashboards), r in jobs.items():
+        print(f"| {count:,} | {dashboards} | {r['get_metric_data']} | {r['dynamodb']} | {r['pushed']} |")
     print("\n| follows | DynamoDB requests of one `following(limit: 50)` page |\n|---|---|")
     for n, calls in pages.items():
         print(f"| {n:,} | {calls} |")

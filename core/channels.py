@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from core import table as t
-from core.errors import NotFound
+from core.errors import Forbidden, NotFound
 from core.models import AccountItem
 from core.pagination import PageTokens
 from core.paging import page_size
 from core.ranking import FollowRanking
-from core.store import Table
+from core.store import Table, cancellation_codes
 
 
 @dataclass(frozen=True)
@@ -80,12 +82,77 @@ class Channels:
         self.rerank(account.sub, channel_id, out, live_since)
         return account.evolve(live_since=live_since)
 
+    def watch(self, owner_sub: str, channel_id: str, now: float) -> None:
+        """Record that the owner's stream health dashboard is open (its subscription just started), so the
+        metrics job pushes this channel's points; Forbidden unless `channel_id` is the caller's channel.
+        AppSync says nothing when a subscriber leaves, so the record lasts as long as a subscription can:
+        AppSync closes every connection after 24 hours. One request: the write and the owner check are
+        one transaction."""
+        try:
+            self._table.transact(
+                [
+                    {
+                        "Put": {
+                            "TableName": self._table.name,
+                            "Item": {
+                                "PK": {"S": t.WATCHED_PARTITION},
+                                "SK": {"S": f"{t.WATCH_PREFIX}{channel_id}"},
+                                "channelId": {"S": channel_id},
+                                "ownerSub": {"S": owner_sub},
+                                t.TTL_ATTRIBUTE: {"N": str(int(now) + WATCH_SECONDS)},
+                            },
+                        }
+                    },
+                    {
+                        "ConditionCheck": {
+                            "TableName": self._table.name,
+                            "Key": {"PK": {"S": t.user_pk(owner_sub)}, "SK": {"S": t.ACCOUNT_SK}},
+                            "ConditionExpression": "channelId = :c",
+                            "ExpressionAttributeValues": {":c": {"S": channel_id}},
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if cancellation_codes(exc)[1:2] == ["ConditionalCheckFailed"]:
+                raise Forbidden(OWNER_ONLY) from exc
+            raise
+
+    def watched_live(self, now: float) -> list[dict[str, str]]:
+        """The live channels whose owner has the dashboard open: channelId, liveSince and liveSessionId of
+        each. One Query of the watch items and a BatchGetItem per 100 of them: as many requests as open
+        dashboards call for, whatever the number of live channels."""
+        watches = list(
+            self._table.query_all(
+                KeyConditionExpression="PK = :w",
+                FilterExpression="#expires > :now",
+                ExpressionAttributeNames={"#expires": t.TTL_ATTRIBUTE},
+                ExpressionAttributeValues={":w": {"S": t.WATCHED_PARTITION}, ":now": {"N": str(int(now))}},
+            )
+        )
+        owners = list(dict.fromkeys(w["ownerSub"]["S"] for w in watches))
+        keys = [{"PK": {"S": t.user_pk(sub)}, "SK": {"S": t.ACCOUNT_SK}} for sub in owners]
+        watched = {w["channelId"]["S"] for w in watches}
+        live = []
+        for item in self._table.batch_get(keys):
+            values = {
+                k: v["S"] for k, v in item.items() if k in ("channelId", "liveSince", "liveSessionId") and "S" in v
+            }
+            if values.get("channelId") in watched and "liveSince" in values and "liveSessionId" in values:
+                live.append(values)
+        return sorted(live, key=lambda v: v["channelId"])
+
     def rerank(self, owner_sub: str, channel_id: str, update: dict[str, Any], live_since: str | None) -> None:
         """Start moving a channel within its followers' `following` lists after the live-state `update`
         (an UpdateItem that bumped the version with RANK_VERSION_BUMP and returned UPDATED_NEW)."""
         version = int(update["Attributes"]["rankVersion"]["N"])
         self._ranking.enqueue(owner_sub, channel_id, version, live_since)
 
+
+LIVE_FIELDS = ("channelId", "liveSince", "liveSessionId")
+OWNER_ONLY = "only the channel's owner may subscribe to its stream events and metrics"
+# How long an open dashboard is assumed to stay open: AppSync's longest connection (24 h).
+WATCH_SECONDS = 24 * 3600
 
 # Appended to the UpdateExpression of every live-state change (with ":one" = 1): the version the
 # `following` re-ranking jobs order themselves by (core/ranking.py).

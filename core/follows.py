@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -51,7 +53,7 @@ class Follows:
 
     def follow(self, follower_sub: str, username: str) -> AccountItem:
         """Follow a channel; following it again changes nothing. Returns the channel as it is now."""
-        for _ in range(FOLLOW_ATTEMPTS):
+        for attempt in range(FOLLOW_ATTEMPTS):
             target = self._target(follower_sub, username)
             assert target.channel_id is not None
             followed_at = now_iso()
@@ -105,8 +107,12 @@ class Follows:
                     raise Unauthorized from exc
                 if codes and codes[0] == "ConditionalCheckFailed":
                     return target  # already following: idempotent
-                if len(codes) == 2 and codes[1] == "ConditionalCheckFailed":
+                if codes[1:2] == ["ConditionalCheckFailed"]:
                     continue  # the channel changed (went live/offline, or was deleted): re-read
+                if "TransactionConflict" in codes:
+                    # A concurrent write to the same channel item (a follow storm): again, after a jittered pause.
+                    time.sleep(random.uniform(0, 0.05 * 2**attempt))
+                    continue
                 raise
             return target.evolve(follower_count=target.follower_count + 1)
         raise Conflict("the channel changed while following it; try again")

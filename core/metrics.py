@@ -37,7 +37,7 @@ def next_step(started: datetime, now: datetime) -> datetime | None:
     return next((started + after for after, _ in STEPS if started + after > now), None)
 
 
-def _align_down(moment: datetime, period: int) -> datetime:
+def align_down(moment: datetime, period: int) -> datetime:
     seconds = int(moment.timestamp())
     return datetime.fromtimestamp(seconds - seconds % period, UTC)
 
@@ -62,9 +62,30 @@ def window(started_at: str, ended_at: str | None, now: datetime) -> Window:
     started = parse(started_at)
     if ended_at is None:
         start = max(started, now - LIVE_WINDOW)
-        return Window(_align_down(start, 5), _align_up(now, 5), 5)
+        return Window(align_down(start, 5), _align_up(now, 5), 5)
     period = period_for(started, now)
-    return Window(_align_down(started, period), _align_up(parse(ended_at), period), period)
+    return Window(align_down(started, period), _align_up(parse(ended_at), period), period)
+
+
+# GetMetricData takes at most 500 queries a call: 125 channels of 4 metrics.
+QUERIES_PER_CALL = 500
+CHANNELS_PER_CALL = QUERIES_PER_CALL // len(METRICS)
+
+
+def _query(query_id: str, metric: str, channel_id: str, period: int) -> dict[str, Any]:
+    return {
+        "Id": query_id,
+        "MetricStat": {
+            "Metric": {
+                "Namespace": "AWS/IVS",
+                "MetricName": metric,
+                "Dimensions": [{"Name": "Channel", "Value": channel_id}],
+            },
+            "Period": period,
+            "Stat": "Average",
+        },
+        "ReturnData": True,
+    }
 
 
 class Metrics:
@@ -72,23 +93,25 @@ class Metrics:
         self._client = client
 
     def series(self, channel_id: str, span: Window) -> list[dict[str, Any]]:
+        return self.series_many([channel_id], span)[channel_id]
+
+    def series_many(self, channel_ids: list[str], span: Window) -> dict[str, list[dict[str, Any]]]:
+        """Every metric of each channel over one window: one GetMetricData per 125 channels (and its
+        next pages), whatever the number of channels."""
+        unique = list(dict.fromkeys(channel_ids))
+        found: dict[str, list[dict[str, Any]]] = {}
+        for first in range(0, len(unique), CHANNELS_PER_CALL):
+            found.update(self._call(unique[first : first + CHANNELS_PER_CALL], span))
+        return found
+
+    def _call(self, channel_ids: list[str], span: Window) -> dict[str, list[dict[str, Any]]]:
+        # Query ids: c<channel index>m<metric index> (ids must start with a lower-case letter).
         queries = [
-            {
-                "Id": f"m{i}",
-                "MetricStat": {
-                    "Metric": {
-                        "Namespace": "AWS/IVS",
-                        "MetricName": metric,
-                        "Dimensions": [{"Name": "Channel", "Value": channel_id}],
-                    },
-                    "Period": span.period,
-                    "Stat": "Average",
-                },
-                "ReturnData": True,
-            }
-            for i, metric in enumerate(METRICS.values())
+            _query(f"c{c}m{m}", metric, channel_id, span.period)
+            for c, channel_id in enumerate(channel_ids)
+            for m, metric in enumerate(METRICS.values())
         ]
-        points: dict[str, dict[str, float]] = {f"m{i}": {} for i in range(len(METRICS))}
+        points: dict[str, dict[str, float]] = {q["Id"]: {} for q in queries}
         token: str | None = None
         while True:
             out = self._client.get_metric_data(
@@ -104,11 +127,29 @@ class Metrics:
             token = out.get("NextToken")
             if not token:
                 break
-        return [
-            {
-                "name": name,
-                "period": span.period,
-                "points": [{"timestamp": k, "value": v} for k, v in sorted(points[f"m{i}"].items())],
-            }
-            for i, name in enumerate(METRICS)
-        ]
+        return {
+            channel_id: [
+                {
+                    "name": name,
+                    "period": span.period,
+                    "points": [{"timestamp": k, "value": v} for k, v in sorted(points[f"c{c}m{m}"].items())],
+                }
+                for m, name in enumerate(METRICS)
+            ]
+            for c, channel_id in enumerate(channel_ids)
+        }
+
+
+def clipped(series: list[dict[str, Any]], start: datetime, end: datetime | None = None) -> list[dict[str, Any]]:
+    """The points of `series` from `start` (and before `end`), as a narrower window would have read them."""
+    return [
+        {
+            **s,
+            "points": [
+                p
+                for p in s["points"]
+                if parse(p["timestamp"]) >= start and (end is None or parse(p["timestamp"]) < end)
+            ],
+        }
+        for s in series
+    ]

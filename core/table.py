@@ -16,6 +16,8 @@ index and attribute names from here. Item layout (see docs/architecture.md for t
 | session     | SESSION#<id>    | SESSION            | sessionsKey + sessionStart (sessions: per owner),    |
 |             |                 |                    | snapshotDueKey + snapshotDueAt (metrics snapshots)   |
 | event       | SESSION#<id>    | EVENT#<time>#<id>  | - (one Query reads a session with its events)        |
+| watch       | WATCHED         | CHANNEL#<channelId>| - (its owner has the stream health dashboard open;  |
+|             |                 |                    | expiresAt, the table TTL, ends it)                   |
 
 Username and e-mail reservations are taken in PreSignUp (before the Cognito user exists) and carry
 `pendingKey` until PostConfirmation, so the cleanup job can free the ones never confirmed.
@@ -116,6 +118,9 @@ TABLE = TableDefinition(
 # The single partition of the sparse live index. One partition serves thousands of live channels;
 # shard it (LIVE#0..n) when a directory outgrows one partition's throughput.
 LIVE_PARTITION = "LIVE"
+# The one partition of watch items: one item per open stream health dashboard, read once a minute.
+WATCHED_PARTITION = "WATCHED"
+WATCH_PREFIX = "CHANNEL#"
 
 
 def user_pk(sub: str) -> str:

@@ -128,6 +128,15 @@ def authenticator(resources: LocalResources) -> Authenticator:
     )
 
 
+def engine_options(stage: StageConfig) -> EngineOptions:
+    """The API settings of a stage that the local AppSync enforces, as CDK gives them to AppSync."""
+    return EngineOptions(
+        introspection=stage.api_introspection,
+        query_depth_limit=stage.api_query_depth_limit,
+        resolver_count_limit=stage.api_resolver_count_limit,
+    )
+
+
 class LocalStack:
     def __init__(
         self,
@@ -141,7 +150,7 @@ class LocalStack:
         self.graphql_url = graphql_url
         self.invoker = invoker or WorkerInvoker(function_specs(resources))
         self.model = api_model()
-        self.engine = AppSyncEngine(self.model, self.invoker, options)
+        self.engine = AppSyncEngine(self.model, self.invoker, options or engine_options(LOCAL_STAGE))
         self.authenticator = authenticator(resources)
         self.outputs = amplify_outputs(
             region=resources.region,

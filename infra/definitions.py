@@ -287,9 +287,11 @@ class StageConfig:
     enable_user_auto_verify: bool = False
     # E-mail domains allowed to sign up; empty allows any.
     sign_up_allowed_domains: tuple[str, ...] = ()
-    # AppSync limits per query: nesting depth and resolvers run (0: AppSync's default, no limit).
-    api_query_depth_limit: int = 0
-    api_resolver_count_limit: int = 0
+    # AppSync limits per query (0: AppSync's default: no depth limit, 10,000 resolvers). The defaults
+    # are sized from the largest operation a client makes (README, options): the schema is at most 5 deep,
+    # and a page of 50 channels with both per-viewer fields runs 101 resolvers.
+    api_query_depth_limit: int = 10
+    api_resolver_count_limit: int = 500
     # Whether the API answers introspection queries (__schema, __type).
     api_introspection: bool = True
     # AppSync field-level logging to CloudWatch: ERROR, ALL or NONE (verbose content always excluded).

@@ -3,6 +3,7 @@ channel's owner follows its events and metrics. (The publish mutations have loca
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from aws_lambda_powertools.event_handler.appsync import Router
 from aws_lambda_powertools.utilities.data_classes.appsync_resolver_event import AppSyncResolverEvent
 
 from core.attributes import plain
+from core.channels import OWNER_ONLY
 from core.errors import Forbidden, NotFound
 from core.metrics import window
 from core.sessions import StreamEventRecord
@@ -79,7 +81,7 @@ def _owner_only(channel_id: str) -> None:
     """Runs when the subscription starts; raising rejects it."""
     channel = core().channels.by_channel_id(channel_id)
     if channel is None or channel.sub != caller(router.current_event).sub:
-        raise Forbidden("only the channel's owner may subscribe to its stream events and metrics")
+        raise Forbidden(OWNER_ONLY)
 
 
 @router.resolver(type_name="Subscription", field_name="onStreamEvent")
@@ -89,4 +91,5 @@ def on_stream_event(channelId: str) -> None:
 
 @router.resolver(type_name="Subscription", field_name="onStreamMetrics")
 def on_stream_metrics(channelId: str) -> None:
-    _owner_only(channelId)
+    # Also what makes the metrics job push this channel's points: it pushes only where someone watches.
+    core().channels.watch(caller(router.current_event).sub, channelId, time.time())

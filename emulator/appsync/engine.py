@@ -37,6 +37,8 @@ REQUEST_TIMEOUT_SECONDS = 30.0
 # and a thousand subscribers of one subscription share one document rather than holding a thousand.
 DOCUMENT_CACHE_SIZE = 512
 MAX_BATCH_SIZE = 2000
+# Resolvers one request may run when the API sets no resolverCountLimit.
+DEFAULT_RESOLVER_COUNT_LIMIT = 10_000
 ENVELOPE_KEYS = frozenset({"data", "errorMessage", "errorType"})
 
 
@@ -59,6 +61,13 @@ class EngineOptions:
     request_timeout: float = REQUEST_TIMEOUT_SECONDS
     introspection: bool = True
     max_subscription_payload_bytes: int = MAX_PAYLOAD_BYTES
+    # AppSync's queryDepthLimit (0: none) and resolverCountLimit (0: AppSync's 10,000).
+    query_depth_limit: int = 0
+    resolver_count_limit: int = 0
+
+    @property
+    def resolvers_allowed(self) -> int:
+        return self.resolver_count_limit or DEFAULT_RESOLVER_COUNT_LIMIT
 
 
 class _BatchLoader:
@@ -119,6 +128,8 @@ class _Execution:
     request: RequestInfo
     raw_variables: Mapping[str, Any]
     loaders: dict[tuple[str, str], _BatchLoader] = field(default_factory=dict)
+    # Resolver invocations so far (each item of a batched field counts: one field resolution each).
+    resolvers_run: int = 0
 
 
 def _default_value(source: Any, name: str) -> Any:
@@ -255,12 +266,20 @@ def _resolve(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
     state: _Execution = info.context
     engine = state.engine
     type_name, field_name = info.parent_type.name, info.field_name
+    limits = engine.options
+    if limits.query_depth_limit and _depth(info) > limits.query_depth_limit:
+        # The operation runs; only the fields below the limit fail (and null their nullable parent).
+        raise FieldError("QueryDepthLimitExceeded", f"Query depth limit of {limits.query_depth_limit} exceeded.")
     if not engine.model.allows(type_name, field_name, state.auth.mode, state.auth.groups):
         # The resolver of a denied field is never invoked.
         raise field_unauthorized(field_name, type_name)
     resolver = engine.model.resolver(type_name, field_name)
     if resolver is None:
         return _default_value(source, field_name)
+    state.resolvers_run += 1
+    if state.resolvers_run > limits.resolvers_allowed:
+        # Past the limit no resolver runs: the fields that would have fail.
+        raise FieldError("ResolverCountLimitExceeded", f"Resolver count limit of {limits.resolvers_allowed} exceeded.")
     if resolver.returns_argument is not None:
         # A local resolver (NONE data source): the argument as JSON, the way AppSync hands `ctx.args` over.
         return json.loads(json.dumps(event_arguments(info, args, state.raw_variables)[resolver.returns_argument]))
@@ -272,6 +291,11 @@ def _resolve(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
             loader = state.loaders[key] = _BatchLoader(engine.invoker, resolver)
         return loader.load(event)
     return _invoke_single(engine.invoker, resolver, event)
+
+
+def _depth(info: GraphQLResolveInfo) -> int:
+    """How deep a field is: 1 for a root field, one more per nested field (list indexes do not count)."""
+    return sum(1 for key in info.path.as_list() if isinstance(key, str))
 
 
 async def _invoke_single(invoker: Invoker, resolver: Resolver, event: dict[str, Any]) -> Any:

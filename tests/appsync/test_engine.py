@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from emulator.appsync.engine import AppSyncEngine
+from emulator.appsync.engine import AppSyncEngine, EngineOptions
 from emulator.appsync.events import AuthContext, RequestInfo
 from emulator.appsync.invoke import InProcessInvoker
 from emulator.appsync.model import ApiModel, AuthMode, Resolver, SchemaError
@@ -70,7 +70,8 @@ class Handler:
                 raise NoTodo("no post missing")
             if args["id"] == "denied":
                 raise UnauthorizedException("internal detail")
-            return {"id": args["id"], "title": "Hi", "ups": 3, "secret": "s", "author": None, "hidden": "raw"}
+            author = {"name": "Ann"} if args["id"] == "authored" else None
+            return {"id": args["id"], "title": "Hi", "ups": 3, "secret": "s", "author": author, "hidden": "raw"}
         if field == "posts":
             return [{"id": str(i), "title": f"P{i}"} for i in range(3)]
         if field == "strict":
@@ -382,3 +383,45 @@ def test_a_local_resolver_must_name_an_argument_of_its_field() -> None:
         ApiModel(LOCAL_SDL, {("Mutation", "publish"): Resolver(returns_argument="payload")}, AuthMode.API_KEY)
     with pytest.raises(SchemaError, match="neither a function nor an argument"):
         ApiModel(LOCAL_SDL, {("Mutation", "publish"): Resolver()}, AuthMode.API_KEY)
+
+
+async def test_fields_deeper_than_the_depth_limit_fail_and_the_rest_of_the_operation_runs() -> None:
+    # GIVEN an API whose depth limit is 2
+    engine, handler = make_engine()
+    engine = AppSyncEngine(engine.model, InProcessInvoker({"fn": handler}), EngineOptions(query_depth_limit=2))
+    # WHEN a query asks a field at depth 3 beside fields at depth 2
+    response = await engine.execute(
+        '{ getPost(id: "authored") { id author { name } } }', None, None, USER, RequestInfo(headers={})
+    )
+    # THEN the deep field fails with the limit (its nullable parent is null), the others resolve
+    assert response.body["data"] == {"getPost": {"id": "authored", "author": None}}
+    (error,) = response.body["errors"]
+    assert (error["errorType"], error["path"]) == ("QueryDepthLimitExceeded", ["getPost", "author", "name"])
+    assert error["message"] == "Query depth limit of 2 exceeded."
+
+
+async def test_past_the_resolver_count_limit_no_resolver_runs() -> None:
+    # GIVEN an API that allows 3 resolvers a request
+    engine, handler = make_engine()
+    engine = AppSyncEngine(engine.model, InProcessInvoker({"fn": handler}), EngineOptions(resolver_count_limit=3))
+    # WHEN a query asks 5 aliases of a resolved field
+    query = "{ " + " ".join(f'p{i}: getPost(id: "{i}") {{ id }}' for i in range(5)) + " }"
+    response = await engine.execute(query, None, None, USER, RequestInfo(headers={}))
+    # THEN 3 ran, the last 2 failed with the limit, and their Lambda was never invoked
+    assert len(handler.events) == 3
+    data = response.body["data"]
+    assert [data[f"p{i}"] is None for i in range(5)] == [False, False, False, True, True]
+    assert {(e["errorType"], e["message"]) for e in response.body["errors"]} == {
+        ("ResolverCountLimitExceeded", "Resolver count limit of 3 exceeded.")
+    }
+
+
+async def test_each_item_of_a_batched_field_counts_as_one_resolver() -> None:
+    # GIVEN a limit of 3: `posts` (1) and `related` batched over its 3 posts (3) make 4
+    engine, handler = make_engine()
+    engine = AppSyncEngine(engine.model, InProcessInvoker({"fn": handler}), EngineOptions(resolver_count_limit=3))
+    response = await engine.execute("{ posts { id related { id } } }", None, None, USER, RequestInfo(headers={}))
+    # THEN the third post's `related` is refused
+    assert [e["path"] for e in response.body["errors"] if e["errorType"] == "ResolverCountLimitExceeded"] == [
+        ["posts", 2, "related"]
+    ]

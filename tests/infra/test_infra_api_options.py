@@ -12,12 +12,12 @@ from infra.definitions import StageConfig
 from tests.infra.infra_synth import Synth
 
 
-def test_defaults_leave_appsync_as_it_is_with_error_logging() -> None:
+def test_defaults_limit_depth_and_resolvers_and_log_errors() -> None:
     # GIVEN a stage that sets none of the API options
     config = stage_config("qa", {})
 
-    # THEN no limits, introspection on, errors logged, no tracing
-    assert (config.api_query_depth_limit, config.api_resolver_count_limit) == (0, 0)
+    # THEN safe limits (README: options), introspection on, errors logged, no tracing
+    assert (config.api_query_depth_limit, config.api_resolver_count_limit) == (10, 500)
     assert config.api_introspection
     assert (config.api_log_level, config.api_xray) == ("ERROR", False)
 
