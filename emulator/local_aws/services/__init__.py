@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from emulator.local_aws import outbox
 from emulator.local_aws.registry import Registry
-from emulator.local_aws.services import appsync, cloudwatch, cognito, events, ivs, ivschat, lambda_, paapi, s3, sqs
+from emulator.local_aws.services import (
+    appsync,
+    cloudwatch,
+    cognito,
+    events,
+    ivs,
+    ivs_configs,
+    ivschat,
+    lambda_,
+    paapi,
+    s3,
+    sqs,
+)
 
 INSTALLERS = (
     ivs.install,
+    ivs_configs.install,
     ivschat.install,
     cognito.install,
     s3.install,

@@ -59,6 +59,7 @@ from moto.ivs.models import ivs_backends
 from emulator.local_aws import eventbus, ivs_events
 from emulator.local_aws.messages import AwsRequest, AwsResponse, HttpRequest, ServiceError
 from emulator.local_aws.registry import LOCAL_PREFIX, HandlerContext, Registry
+from emulator.local_aws.services import ivs_configs
 from emulator.local_aws.services.common import InvalidPageToken, page_offset
 from emulator.local_aws.services.common import iso as _iso
 from emulator.local_aws.services.common import now as _now
@@ -269,14 +270,17 @@ def install(registry: Registry) -> None:
 
 # --- channels (moto's), wrapped -----------------------------------------------------------------
 def create_channel(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
+    ivs_configs.check_policy(ctx, request)
     with ctx.state.store(IvsStore) as store:
         response = ctx.forward()
-        if response.ok:
-            raw = response.json_body()["streamKey"]
-            store.stream_keys[raw["arn"]] = StreamKeyRecord(
-                arn=raw["arn"], channel_arn=raw["channelArn"], value=raw["value"], tags=dict(raw.get("tags") or {})
-            )
-        return response
+        if not response.ok:
+            return response
+        raw = response.json_body()["streamKey"]
+        store.stream_keys[raw["arn"]] = StreamKeyRecord(
+            arn=raw["arn"], channel_arn=raw["channelArn"], value=raw["value"], tags=dict(raw.get("tags") or {})
+        )
+        channel_arn = raw["channelArn"]
+    return ivs_configs.with_policy(response, ivs_configs.bind_policy(ctx, request, channel_arn))
 
 
 def delete_channel(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
@@ -289,6 +293,7 @@ def delete_channel(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
         if not response.ok:
             return response
         store.drop_channel(request.params["arn"])
+    ivs_configs.drop_channel(ctx, request.params["arn"])
     # moto answers 200 with an HTML content type; IVS answers 204 with no body.
     return AwsResponse.empty(204)
 
