@@ -141,15 +141,26 @@ class Accounts:
             raise
         return lease
 
+    def resource_tags(self, owner_sub: str) -> dict[str, str]:
+        """The tags of every IVS and IVS Chat resource made for a user: teardown finds a stage's by them."""
+        return {"project": self._settings.project_tag, "stage": self._settings.stage, "ownerSub": owner_sub}
+
     def _provision(self, caller: Caller, lease: str) -> AccountItem:
         ivs = self._ivs()
         name = self.channel_name(caller.sub)
-        tags = {"project": self._settings.project_tag, "stage": self._settings.stage, "ownerSub": caller.sub}
+        tags = self.resource_tags(caller.sub)
         channel = ivs.find_channel(name)
         if channel is None:
-            channel, key = ivs.create_channel(name, self._settings.ivs_channel_type.value, LatencyMode.LOW.value, tags)
+            channel, key = ivs.create_channel(
+                name,
+                self._settings.ivs_channel_type.value,
+                LatencyMode.LOW.value,
+                tags,
+                recording_configuration_arn=self._settings.recording_configuration_arn,
+                playback_restriction_policy_arn=self._settings.playback_restriction_policy_arn,
+            )
         else:
-            key = ivs.stream_key(channel.arn)
+            key = ivs.stream_key(channel.arn, tags)
         chat = self._chat()
         room = chat.find_room(name) or chat.create_room(name, tags)
         ready = AccountItem(
@@ -280,7 +291,7 @@ class Accounts:
         if account.channel_arn:
             ivs = self._ivs()
             ivs.stop_stream(account.channel_arn)
-            key = ivs.replace_stream_key(account.channel_arn)
+            key = ivs.replace_stream_key(account.channel_arn, self.resource_tags(account.sub))
             self._table.client.update_item(
                 TableName=self._table.name,
                 Key={"PK": {"S": t.user_pk(account.sub)}, "SK": {"S": t.ACCOUNT_SK}},
@@ -348,7 +359,7 @@ class Accounts:
         assert account.channel_arn is not None
         ivs = self._ivs()
         ivs.stop_stream(account.channel_arn)
-        key = ivs.replace_stream_key(account.channel_arn)
+        key = ivs.replace_stream_key(account.channel_arn, self.resource_tags(account.sub))
         return self._set(sub, {"streamKeyArn": key.arn, "streamKeyValue": key.value})
 
     def update_configuration(

@@ -52,19 +52,37 @@ class Ivs:
             yield from page["channels"]
 
     def create_channel(
-        self, name: str, channel_type: str, latency_mode: str, tags: dict[str, str]
+        self,
+        name: str,
+        channel_type: str,
+        latency_mode: str,
+        tags: dict[str, str],
+        *,
+        recording_configuration_arn: str = "",
+        playback_restriction_policy_arn: str = "",
     ) -> tuple[IvsChannel, StreamKey]:
-        out = self._client.create_channel(name=name, type=channel_type, latencyMode=latency_mode, tags=tags)
+        """A new channel with its stream key; the recording configuration and restriction policy when given."""
+        optional = {
+            "recordingConfigurationArn": recording_configuration_arn,
+            "playbackRestrictionPolicyArn": playback_restriction_policy_arn,
+        }
+        out = self._client.create_channel(
+            name=name,
+            type=channel_type,
+            latencyMode=latency_mode,
+            tags=tags,
+            **{k: v for k, v in optional.items() if v},
+        )
         key = out["streamKey"]
         return _channel(out["channel"]), StreamKey(arn=key["arn"], value=key["value"])
 
-    def stream_key(self, channel_arn: str) -> StreamKey:
-        """The channel's stream key, creating one if it has none."""
+    def stream_key(self, channel_arn: str, tags: dict[str, str] | None = None) -> StreamKey:
+        """The channel's stream key, creating one (with `tags`) if it has none."""
         keys = self._client.list_stream_keys(channelArn=channel_arn)["streamKeys"]
         if keys:
             raw = self._client.get_stream_key(arn=keys[0]["arn"])["streamKey"]
         else:
-            raw = self._client.create_stream_key(channelArn=channel_arn)["streamKey"]
+            raw = self._client.create_stream_key(channelArn=channel_arn, tags=tags or {})["streamKey"]
         return StreamKey(arn=raw["arn"], value=raw["value"])
 
 
@@ -88,12 +106,12 @@ class IvsAdmin(Ivs):
             if _code(exc) not in ("ChannelNotBroadcasting", "ResourceNotFoundException"):
                 raise
 
-    def replace_stream_key(self, channel_arn: str) -> StreamKey:
-        """Delete every key of the channel, then create one: the old key stops working at once."""
+    def replace_stream_key(self, channel_arn: str, tags: dict[str, str] | None = None) -> StreamKey:
+        """Delete every key of the channel, then create one (with `tags`): the old key stops working at once."""
         for summary in self._client.list_stream_keys(channelArn=channel_arn)["streamKeys"]:
             with contextlib.suppress(self._client.exceptions.ResourceNotFoundException):
                 self._client.delete_stream_key(arn=summary["arn"])
-        raw = self._client.create_stream_key(channelArn=channel_arn)["streamKey"]
+        raw = self._client.create_stream_key(channelArn=channel_arn, tags=tags or {})["streamKey"]
         return StreamKey(arn=raw["arn"], value=raw["value"])
 
     def update_channel(self, channel_arn: str, channel_type: str, latency_mode: str, authorized: bool) -> None:

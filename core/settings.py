@@ -40,6 +40,10 @@ def _env(name: str, description: str) -> dict[str, str]:
     return {"env": name, "description": description}
 
 
+# The `project` tag of every resource a deployment makes (IVS, IVS Chat, the stack's own).
+PROJECT_TAG = "ugc-live"
+
+
 @dataclass(frozen=True)
 class Settings:
     stage: str = field(metadata=_env("STAGE", "Deployment stage name (dev, prod, local)"))
@@ -70,7 +74,7 @@ class Settings:
     ivs_channel_type: ChannelType = field(
         default=ChannelType.BASIC, metadata=_env("IVS_CHANNEL_TYPE", "Type of new IVS channels")
     )
-    project_tag: str = field(default="ugc-live", metadata=_env("PROJECT_TAG", "Tag on IVS resources"))
+    project_tag: str = field(default=PROJECT_TAG, metadata=_env("PROJECT_TAG", "Tag on IVS resources"))
     log_level: str = field(default="INFO", metadata=_env("POWERTOOLS_LOG_LEVEL", "Log level"))
     service_name: str = field(default="ugc", metadata=_env("POWERTOOLS_SERVICE_NAME", "Service name in logs"))
     # The AMAZON_PRODUCT stream overlay (Product Advertising API 5 search, core/products.py).
@@ -99,6 +103,16 @@ class Settings:
     following_queue_url: str = field(
         default="",
         metadata=_env("FOLLOWING_QUEUE_URL", "SQS queue of the jobs that re-rank a channel in its followers' lists"),
+    )
+
+    # Given to every IVS channel the API creates (blank: none). Recording is a stage option (`recording`).
+    recording_configuration_arn: str = field(
+        default="",
+        metadata=_env("RECORDING_CONFIGURATION_ARN", "IVS recording configuration of new channels (blank: none)"),
+    )
+    playback_restriction_policy_arn: str = field(
+        default="",
+        metadata=_env("PLAYBACK_RESTRICTION_POLICY_ARN", "IVS playback restriction policy of new channels"),
     )
 
     # PEM of the EC P-384 private key whose public half is imported into IVS as a playback key pair;

@@ -25,11 +25,10 @@ from emulator.local_aws import LOCAL_CREDENTIALS
 from emulator.local_aws.bootstrap import LocalResources
 from emulator.local_aws.clients import client as aws_client
 from emulator.outputs import amplify_outputs
-from infra.definitions import API, FUNCTIONS, StageConfig, function_env, function_settings
+from infra.definitions import API, FUNCTIONS, LOCAL_STAGE, StageConfig, function_env, function_settings
 
 CODE_ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = CODE_ROOT / "schema.graphql"
-LOCAL_STAGE = StageConfig(stage="local", enable_amazon_product_stream_action=True)
 # How long the local AppSync trusts its copy of the API's keys before asking the local AWS again.
 API_KEY_CACHE_SECONDS = 2.0
 API_KEY_MISS_SECONDS = 0.2
@@ -63,6 +62,8 @@ def local_settings(resources: LocalResources, graphql_url: str = "") -> Settings
         product_api_secret_arn=resources.product_api_secret_arn,
         playback_key_secret_arn=resources.playback_key_secret_arn,
         following_queue_url=resources.following_queue_url,
+        recording_configuration_arn=resources.recording_configuration_arn,
+        playback_restriction_policy_arn=resources.playback_restriction_policy_arn,
         # The same PA-API client, pointed at the local AWS's offline catalogue.
         product_api_endpoint=resources.endpoint,
     )

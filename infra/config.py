@@ -134,6 +134,33 @@ def _email(value: object) -> object:
     return value
 
 
+RENDITIONS = ("SD", "HD", "FULL_HD", "LOWEST_RESOLUTION")
+
+
+def _renditions(value: object) -> object:
+    if not isinstance(value, list) or not all(r in RENDITIONS for r in value) or len(set(value)) != len(value):
+        raise ValueError(f"expected a list of distinct renditions among {', '.join(RENDITIONS)} (empty: all)")
+    return tuple(value)
+
+
+def _origins(value: object) -> object:
+    # IVS takes up to 5 origins, each an origin (scheme and host, no path) or "*".
+    if not isinstance(value, list) or len(value) > 5:
+        raise ValueError(
+            'expected a list of at most 5 origins, e.g. ["https://app.example.com"] (empty: clientBaseUrl\'s)'
+        )
+    for origin in value:
+        if origin != "*" and (not isinstance(origin, str) or _base_url(origin) != origin or urlsplit(origin).path):
+            raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], nothing after)")
+    return tuple(value)
+
+
+def _countries(value: object) -> object:
+    if not isinstance(value, list) or not all(isinstance(c, str) and re.fullmatch(r"[A-Z]{2}", c) for c in value):
+        raise ValueError('expected a list of ISO 3166-1 alpha-2 country codes, e.g. ["US", "GB"] (empty: all)')
+    return tuple(value)
+
+
 def _optional(parse: Callable[[object], object]) -> Callable[[object], object]:
     return lambda value: None if value is None else parse(value)
 
@@ -172,6 +199,14 @@ _KEYS: dict[str, _Key] = {
     "alarms": _Key("alarms", _bool),
     "alarmEmail": _Key("alarm_email", _optional(_email)),
     "playbackKeyVersion": _Key("playback_key_version", _int_in(1, 9999)),
+    "recording": _Key("recording", _bool),
+    # IVS's own ranges.
+    "recordingThumbnailIntervalSeconds": _Key("recording_thumbnail_interval_seconds", _int_in(1, 60)),
+    "recordingRenditions": _Key("recording_renditions", _renditions),
+    "recordingRetentionDays": _Key("recording_retention_days", _optional(_int_in(1, 36500))),
+    "playbackAllowedOrigins": _Key("playback_allowed_origins", _origins),
+    "playbackAllowedCountries": _Key("playback_allowed_countries", _countries),
+    "playbackStrictOrigin": _Key("playback_strict_origin", _bool),
     "enableAmazonProductStreamAction": _Key("enable_amazon_product_stream_action", _bool),
     "productApiLocale": _Key("product_api_locale", _product_locale),
     "productLinkRegionCode": _Key("product_link_region_code", _link_region_code),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Literal
+from urllib.parse import urlsplit
 
 from core.assets import MAX_BYTES
 from core.sessions import DETAIL_TYPES
@@ -307,6 +308,19 @@ class StageConfig:
     alarms: bool = False
     # Subscribed to the alarm topic (it confirms by e-mail); None: watch the alarms in CloudWatch only.
     alarm_email: str | None = None
+    # IVS auto-record to S3: every broadcast of the stage's channels recorded into its recordings bucket.
+    recording: bool = False
+    # Seconds between thumbnails of a recording (1-60); the latest one is the directory card's.
+    recording_thumbnail_interval_seconds: int = 60
+    # Renditions recorded: empty records all; else some of SD, HD, FULL_HD, LOWEST_RESOLUTION.
+    recording_renditions: tuple[str, ...] = ()
+    # Days the recordings bucket keeps a recording (None: until it is deleted).
+    recording_retention_days: int | None = None
+    # The stage's IVS playback restriction policy, given to every channel: origins allowed to play (empty:
+    # the origin of client_base_url), countries (ISO 3166-1 alpha-2; empty: all), strict origin checks.
+    playback_allowed_origins: tuple[str, ...] = ()
+    playback_allowed_countries: tuple[str, ...] = ()
+    playback_strict_origin: bool = False
     # Bumping it rotates the playback signing key: a new secret, key and IVS key pair replace the old ones.
     playback_key_version: int = 1
     # The AMAZON_PRODUCT overlay and its PA-API search (core/products.py); off unless a stage opts in.
@@ -331,6 +345,8 @@ def function_settings(
     product_api_endpoint: str = "",
     playback_key_secret_arn: str = "",
     following_queue_url: str = "",
+    recording_configuration_arn: str = "",
+    playback_restriction_policy_arn: str = "",
 ) -> Settings:
     """The settings every function of a deployment gets: CDK and the local stack both call this.
     (The Cognito trigger function gets `user_pool_id=""`: see `Settings.user_pool_id`.)"""
@@ -355,7 +371,33 @@ def function_settings(
         product_api_endpoint=product_api_endpoint,
         playback_key_secret_arn=playback_key_secret_arn,
         following_queue_url=following_queue_url,
+        recording_configuration_arn=recording_configuration_arn,
+        playback_restriction_policy_arn=playback_restriction_policy_arn,
     )
+
+
+# Thumbnails of a recording kept as a sequence (the recording's) and as the latest one (the directory card's).
+THUMBNAIL_STORAGE = ("SEQUENTIAL", "LATEST")
+
+# The stage the local stack runs as: product search (against the offline catalogue) and recording on.
+LOCAL_STAGE = StageConfig(stage="local", enable_amazon_product_stream_action=True, recording=True)
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str:
+    """The `Origin` header a browser on that page sends (the URL validated by infra.config): scheme and
+    lowercase host, and the port only when it is not the scheme's default. S3 and IVS compare it as a string."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = "" if parts.port in {None, _DEFAULT_PORTS[parts.scheme]} else f":{parts.port}"
+    # urlsplit drops an IPv6 literal's brackets; the header keeps them.
+    return f"{parts.scheme}://{f'[{host}]' if ':' in host else host}{port}"
+
+
+def allowed_origins(stage: StageConfig) -> tuple[str, ...]:
+    """The origins the stage's playback restriction policy allows: its own list, else its frontend's."""
+    return stage.playback_allowed_origins or (origin_of(stage.client_base_url),)
 
 
 @dataclass(frozen=True)

@@ -95,9 +95,21 @@ def suppress(
     deploy_time: Sequence[IConstruct],
     api: appsync.IGraphqlApi,
     alarm_topic: sns.ITopic | None = None,
+    recordings: s3.IBucket | None = None,
 ) -> None:
     """Record the accepted findings on `stack` and its resources."""
     NagSuppressions.add_stack_suppressions(stack, list(STACK_SUPPRESSIONS))
+    if recordings is not None:
+        NagSuppressions.add_resource_suppressions(
+            recordings,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-S1",
+                    reason="Recordings are written by IVS only, which reports each in its EventBridge events; "
+                    "a separate access-log bucket is out of scope.",
+                )
+            ],
+        )
     NagSuppressions.add_resource_suppressions(
         bucket,
         [

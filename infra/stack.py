@@ -9,6 +9,7 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
+from core.settings import PROJECT_TAG
 from infra.constructs.api import Api
 from infra.constructs.assets import Assets
 from infra.constructs.auth import Auth
@@ -20,6 +21,7 @@ from infra.constructs.queues import Queues
 from infra.constructs.secrets import Secrets
 from infra.constructs.teardown import StageTeardown
 from infra.constructs.triggers import Triggers
+from infra.constructs.video import Video
 from infra.definitions import (
     FUNCTIONS,
     OUTPUTS,
@@ -59,6 +61,7 @@ class UgcStack(Stack):
         # come after (add_lambda_resolvers), once the function they invoke exists.
         api = Api(self, "Api", config=config, schema_file=schema_file, user_pool=auth.user_pool)
         queues = Queues(self, "Queues")
+        video = Video(self, "Video", config=config, project=PROJECT_TAG)
         settings = function_settings(
             config,
             region=self.region,
@@ -71,6 +74,8 @@ class UgcStack(Stack):
             playback_key_secret_arn=private_channels.secret_arn,
             product_api_secret_arn=secrets.product_api.secret_arn if secrets.product_api else "",
             following_queue_url=queues.by_name["following"].queue_url,
+            recording_configuration_arn=video.recording_configuration_arn,
+            playback_restriction_policy_arn=video.policy.attr_arn,
         )
         functions = Functions(
             self,
@@ -128,6 +133,7 @@ class UgcStack(Stack):
             deploy_time=deploy_time,
             api=api.api,
             alarm_topic=monitoring.topic if monitoring else None,
+            recordings=video.recordings,
         )
         Tags.of(self).add("project", settings.project_tag)
         Tags.of(self).add("stage", config.stage)

@@ -26,7 +26,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from core.playback import ensure_signing_key
-from core.settings import Settings
+from core.settings import PROJECT_TAG, Settings
 from core.table import TABLE
 from emulator.local_aws import LOCAL_PRODUCT_API_CREDENTIALS, LOCAL_REGION
 from emulator.local_aws.clients import boto_session, client
@@ -36,7 +36,9 @@ from infra.definitions import (
     APP_CLIENT,
     ASSET_UPLOADS,
     COGNITO_TRIGGERS,
+    LOCAL_STAGE,
     QUEUES,
+    THUMBNAIL_STORAGE,
     USER_POOL,
     ApiDefinition,
     AppClientDefinition,
@@ -44,6 +46,7 @@ from infra.definitions import (
     QueueDefinition,
     StageConfig,
     UserPoolDefinition,
+    allowed_origins,
     function_settings,
 )
 
@@ -90,11 +93,16 @@ class LocalResources:
     playback_key_pair_arn: str = ""
     # The queue of `following` re-ranking jobs (QUEUES["following"]), consumed by its function.
     following_queue_url: str = ""
+    # What every channel is created with: the stage's restriction policy, its recording configuration
+    # (blank when the stage does not record) writing to the recordings bucket.
+    playback_restriction_policy_arn: str = ""
+    recording_configuration_arn: str = ""
+    recordings_bucket: str = ""
 
     def function_settings(self, stage: StageConfig | None = None) -> Settings:
         """The settings every Lambda of the local stack gets, built as CDK builds them."""
         return function_settings(
-            stage or StageConfig(stage="local", enable_amazon_product_stream_action=True),
+            stage or LOCAL_STAGE,
             region=self.region,
             table_name=self.table_name,
             user_pool_id=self.user_pool_id,
@@ -105,6 +113,8 @@ class LocalResources:
             product_api_endpoint=self.endpoint,
             playback_key_secret_arn=self.playback_key_secret_arn,
             following_queue_url=self.following_queue_url,
+            recording_configuration_arn=self.recording_configuration_arn,
+            playback_restriction_policy_arn=self.playback_restriction_policy_arn,
         )
 
 
@@ -112,7 +122,7 @@ def bootstrap(endpoint: str, stage: StageConfig | None = None, *, name_prefix: s
     """Create (or find) the table, user pool, app client, pagination secret, AppSync API and key, the
     assets bucket, the product API secret, and the playback key pair (private key in a secret, public
     key imported into IVS)."""
-    stage = stage or StageConfig(stage="local")
+    stage = stage or LOCAL_STAGE
     account_id = client(endpoint, "sts").get_caller_identity()["Account"]
     table_name = _table(client(endpoint, "dynamodb"), f"{name_prefix}-table")
     cognito = client(endpoint, "cognito-idp")
@@ -127,6 +137,12 @@ def bootstrap(endpoint: str, stage: StageConfig | None = None, *, name_prefix: s
     api_id = _graphql_api(appsync, f"{name_prefix}-api", API, pool_id)
     api_key = _api_key(appsync, api_id, stage)
     assets_bucket = _assets_bucket(client(endpoint, "s3"), f"{name_prefix}-assets", account_id)
+    ivs = client(endpoint, "ivs")
+    policy_arn = _playback_restriction_policy(ivs, f"{name_prefix}-playback", stage)
+    recordings_bucket = recording_arn = ""
+    if stage.recording:
+        recordings_bucket = f"{name_prefix}-recordings"
+        recording_arn = _recording_configuration(client(endpoint, "s3"), ivs, recordings_bucket, stage)
     queues = {
         name: _queue(client(endpoint, "sqs"), client(endpoint, "lambda"), f"{name_prefix}-{name}", definition)
         for name, definition in QUEUES.items()
@@ -150,6 +166,9 @@ def bootstrap(endpoint: str, stage: StageConfig | None = None, *, name_prefix: s
         playback_key_secret_arn=playback_key_secret_arn,
         playback_key_pair_arn=playback_key_pair_arn,
         following_queue_url=queues["following"],
+        playback_restriction_policy_arn=policy_arn,
+        recording_configuration_arn=recording_arn,
+        recordings_bucket=recordings_bucket,
     )
 
 
@@ -393,6 +412,55 @@ def _api_key(appsync: Any, api_id: str, stage: StageConfig) -> str:
     expires = now + stage.api_key_expiry_days * _DAY_SECONDS
     created = appsync.create_api_key(apiId=api_id, description=API_KEY_DESCRIPTION, expires=expires)
     return str(created["apiKey"]["id"])
+
+
+def _playback_restriction_policy(ivs: Any, name: str, stage: StageConfig) -> str:
+    """The stage's policy (as CDK's Video construct makes it), found by name or made."""
+    token: dict[str, str] = {}
+    while True:  # botocore has no paginator for this one
+        out = ivs.list_playback_restriction_policies(**token)
+        found = next((p for p in out["playbackRestrictionPolicies"] if p.get("name") == name), None)
+        if found is not None:
+            return str(found["arn"])
+        if not out.get("nextToken"):
+            break
+        token = {"nextToken": out["nextToken"]}
+    made = ivs.create_playback_restriction_policy(
+        name=name,
+        allowedOrigins=list(allowed_origins(stage)),
+        allowedCountries=list(stage.playback_allowed_countries),
+        enableStrictOriginEnforcement=stage.playback_strict_origin,
+        tags={"project": PROJECT_TAG, "stage": stage.stage},
+    )
+    return str(made["playbackRestrictionPolicy"]["arn"])
+
+
+def _recording_configuration(s3: Any, ivs: Any, bucket: str, stage: StageConfig) -> str:
+    """The recordings bucket and the recording configuration writing to it, found or made."""
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError:
+        s3.create_bucket(Bucket=bucket)
+    for found in _pages(ivs, "list_recording_configurations", "recordingConfigurations"):
+        if found["destinationConfiguration"]["s3"]["bucketName"] == bucket:
+            return str(found["arn"])
+    renditions = (
+        {"renditionSelection": "CUSTOM", "renditions": list(stage.recording_renditions)}
+        if stage.recording_renditions
+        else {"renditionSelection": "ALL"}
+    )
+    made = ivs.create_recording_configuration(
+        name=bucket,
+        destinationConfiguration={"s3": {"bucketName": bucket}},
+        thumbnailConfiguration={
+            "recordingMode": "INTERVAL",
+            "targetIntervalSeconds": stage.recording_thumbnail_interval_seconds,
+            "storage": list(THUMBNAIL_STORAGE),
+        },
+        renditionConfiguration=renditions,
+        tags={"project": PROJECT_TAG, "stage": stage.stage},
+    )
+    return str(made["recordingConfiguration"]["arn"])
 
 
 def _queue(sqs: Any, lambda_: Any, name: str, definition: QueueDefinition) -> str:

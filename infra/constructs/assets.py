@@ -8,8 +8,6 @@ invalidated.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from aws_cdk import Duration
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
@@ -17,25 +15,12 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.constructs.stage import removal_policy
-from infra.definitions import StageConfig
+from infra.definitions import StageConfig, origin_of
 
 # The query string S3 reads to serve one version of an object.
 VERSION_QUERY_STRING = "versionId"
 # How long browsers may cache the CORS preflight answer.
 CORS_MAX_AGE_SECONDS = 3000
-
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def origin_of(url: str) -> str:
-    """The `Origin` header a browser on that page sends (the URL validated by infra.config): scheme and
-    lowercase host, and the port only when it is not the scheme's default. S3 compares it as a string."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = "" if parts.port in {None, _DEFAULT_PORTS[parts.scheme]} else f":{parts.port}"
-    # urlsplit drops an IPv6 literal's brackets; the header keeps them.
-    return f"{parts.scheme}://{f'[{host}]' if ':' in host else host}{port}"
 
 
 class Assets(Construct):

@@ -88,3 +88,25 @@ async def test_anonymous_callers_cannot_read_me(api: Api) -> None:
     assert reply.data == {"me": None}
     assert reply.errors[0]["errorType"] == "Unauthorized"
     assert reply.errors[0]["message"] == "Not Authorized to access me on type Query"
+
+
+async def test_a_new_channel_records_and_plays_by_the_stage_s_rules_and_carries_its_owner_s_tags(api: Api) -> None:
+    # GIVEN the local stage, which records, and its playback restriction policy
+    resources = api.resources
+    assert resources.recording_configuration_arn and resources.playback_restriction_policy_arn
+    # WHEN a user's resources are created
+    username = await api.provisioned("rec")
+    account = api.core().accounts.by_username(username)
+    assert account is not None and account.channel_arn and account.stream_key_arn
+    # THEN the channel is created with both
+    ivs = api.core().clients.ivs
+    channel = ivs.get_channel(arn=account.channel_arn)["channel"]
+    assert channel["recordingConfigurationArn"] == resources.recording_configuration_arn
+    assert channel["playbackRestrictionPolicyArn"] == resources.playback_restriction_policy_arn
+    # AND the channel and its stream key carry the stage and the owner
+    expected = {"project": "ugc-live", "stage": "local", "ownerSub": account.sub}
+    for arn in (account.channel_arn, account.stream_key_arn):
+        assert ivs.list_tags_for_resource(resourceArn=arn)["tags"] == expected
+    # AND the policy allows the local frontend's origin
+    policy = ivs.get_playback_restriction_policy(arn=resources.playback_restriction_policy_arn)
+    assert policy["playbackRestrictionPolicy"]["allowedOrigins"] == ["http://localhost:3000"]

@@ -14,6 +14,13 @@ STAGES = ("dev", "prod", "full")
 # tests see those resources too): product search, a WAF rate limit, a stage-wide batch size, AppSync's
 # query limits and full logging, a rotated playback key, alarms with an e-mail, x86_64.
 FULL_STAGE = {
+    "recording": True,
+    "recordingThumbnailIntervalSeconds": 10,
+    "recordingRenditions": ["HD", "SD"],
+    "recordingRetentionDays": 90,
+    "playbackAllowedOrigins": ["https://app.example.com", "https://admin.example.com"],
+    "playbackAllowedCountries": ["US", "GB"],
+    "playbackStrictOrigin": True,
     "enableAmazonProductStreamAction": True,
     "productApiLocale": "United Kingdom",
     "productLinkRegionCode": "21",

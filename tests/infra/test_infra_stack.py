@@ -341,11 +341,14 @@ def test_function_environment_is_what_function_settings_gives_each_function(each
         "<secret>": _secret(each_stage, PAGINATION_SECRET),
         # (the playback key's secret as its custom resource returns it, once the secret holds the key)
         "<playback>": {"Fn::GetAtt": [*each_stage.resources("Custom::PlaybackSigningKey"), "SecretArn"]},
-        "<bucket>": {"Ref": each_stage.only_id("AWS::S3::Bucket")},
+        "<bucket>": {"Ref": each_stage.id_with_prefix("AWS::S3::Bucket", "AssetsBucket")},
         "<assets>": _assets_base_url(each_stage),
         "<graphql>": _graphql_url(each_stage),
         "<following>": {"Ref": _work_queue(each_stage, "following")},
+        "<policy>": {"Fn::GetAtt": [each_stage.only_id("AWS::IVS::PlaybackRestrictionPolicy"), "Arn"]},
     }
+    if each_stage.config.recording:
+        resources["<recording>"] = {"Fn::GetAtt": [each_stage.only_id("AWS::IVS::RecordingConfiguration"), "Arn"]}
 
     if each_stage.config.enable_amazon_product_stream_action:
         resources["<product>"] = _secret(each_stage, PRODUCT_API_SECRET)
@@ -372,6 +375,8 @@ def test_function_environment_is_what_function_settings_gives_each_function(each
             playback_key_secret_arn="<playback>",
             product_api_secret_arn="<product>" if each_stage.config.enable_amazon_product_stream_action else "",
             following_queue_url="<following>",
+            playback_restriction_policy_arn="<policy>",
+            recording_configuration_arn="<recording>" if each_stage.config.recording else "",
         )
         expected = function_env(FUNCTIONS[name], settings)
         assert env == {key: resources.get(value, value) for key, value in expected.items()}, name
@@ -554,7 +559,7 @@ def test_grants_name_the_stack_resources_or_this_accounts_ivs_resources(synths: 
     table = dev.only_id("AWS::DynamoDB::Table")
     secrets = list(dev.resources("AWS::SecretsManager::Secret"))
     pool = dev.only_id("AWS::Cognito::UserPool")
-    bucket = _arn(dev.only_id("AWS::S3::Bucket"))
+    bucket = _arn(dev.id_with_prefix("AWS::S3::Bucket", "AssetsBucket"))
     expected: dict[str, list[list[Any]]] = {
         "dynamodb": [[_arn(table), {"Fn::Join": ["", [_arn(table), "/index/*"]]}]],
         # (a function reading several secrets gets one statement naming them: CDK minimises policies)
@@ -627,7 +632,7 @@ def test_the_pool_names_a_function_for_every_cognito_trigger(each_stage: Synth) 
 
 def test_each_upload_kind_notifies_the_assets_function(each_stage: Synth) -> None:
     # GIVEN the assets bucket and the function its uploads go to
-    bucket = each_stage.only_id("AWS::S3::Bucket")
+    bucket = each_stage.id_with_prefix("AWS::S3::Bucket", "AssetsBucket")
     function_id, _ = _function(each_stage, ASSET_UPLOADS.function)
 
     # WHEN reading the bucket's notification configuration
@@ -785,7 +790,9 @@ def test_assets_bucket_is_private_versioned_encrypted_and_takes_uploads_from_the
     client = urlsplit(each_stage.config.client_base_url)
 
     # WHEN reading the assets bucket
-    bucket = each_stage.only("AWS::S3::Bucket")["Properties"]
+    bucket = each_stage.resources("AWS::S3::Bucket")[each_stage.id_with_prefix("AWS::S3::Bucket", "AssetsBucket")][
+        "Properties"
+    ]
 
     # THEN it blocks every kind of public access, keeps versions, and encrypts with S3-managed keys
     assert bucket["PublicAccessBlockConfiguration"] == dict.fromkeys(
@@ -814,7 +821,7 @@ def test_assets_bucket_is_private_versioned_encrypted_and_takes_uploads_from_the
     ],
 )
 def test_cors_allows_the_origin_a_browser_on_the_client_sends(url: str, origin: str) -> None:
-    from infra.constructs.assets import origin_of
+    from infra.definitions import origin_of
 
     # GIVEN a client base URL / WHEN taking its origin / THEN it is what the browser's Origin header says
     assert origin_of(url) == origin
@@ -822,7 +829,9 @@ def test_cors_allows_the_origin_a_browser_on_the_client_sends(url: str, origin: 
 
 def test_only_the_distribution_may_read_the_bucket_and_only_over_tls(each_stage: Synth) -> None:
     # GIVEN the bucket policy and the distribution
-    statements = each_stage.only("AWS::S3::BucketPolicy")["Properties"]["PolicyDocument"]["Statement"]
+    assets = each_stage.id_with_prefix("AWS::S3::Bucket", "AssetsBucket")
+    (policy,) = [p for p in each_stage.properties("AWS::S3::BucketPolicy").values() if p["Bucket"] == {"Ref": assets}]
+    statements = policy["PolicyDocument"]["Statement"]
     distribution = each_stage.only_id("AWS::CloudFront::Distribution")
     allows = [s for s in statements if s["Effect"] == "Allow"]
 
@@ -848,7 +857,7 @@ def test_only_the_distribution_may_read_the_bucket_and_only_over_tls(each_stage:
 
 def test_assets_are_served_over_https_by_cloudfront_one_cache_entry_per_version(each_stage: Synth) -> None:
     # GIVEN the bucket
-    bucket = each_stage.only_id("AWS::S3::Bucket")
+    bucket = each_stage.id_with_prefix("AWS::S3::Bucket", "AssetsBucket")
 
     # WHEN reading the distribution, its origin access control and its cache policy
     config = each_stage.only("AWS::CloudFront::Distribution")["Properties"]["DistributionConfig"]

@@ -1,0 +1,77 @@
+"""What every IVS channel of a stage is created with: the stage's playback restriction policy and, with
+`recording: true`, its recording configuration writing to a private recordings bucket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.config import ConfigError, stage_config
+from tests.infra.infra_synth import Synth
+
+
+def _tags(resource: dict[str, Any]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in resource.get("Tags", [])}
+
+
+def test_every_stage_has_a_playback_restriction_policy_for_its_frontend(dev: Synth, full: Synth) -> None:
+    # THEN by default the policy allows the frontend's origin, every country, no strict origin check
+    policy = dev.only("AWS::IVS::PlaybackRestrictionPolicy")["Properties"]
+    assert policy["AllowedOrigins"] == ["http://localhost:3000"]
+    assert (policy["AllowedCountries"], policy["EnableStrictOriginEnforcement"]) == ([], False)
+    assert _tags(policy) == {"project": "ugc-live", "stage": "dev"}
+    # AND a stage's own lists replace those
+    configured = full.only("AWS::IVS::PlaybackRestrictionPolicy")["Properties"]
+    assert configured["AllowedOrigins"] == ["https://app.example.com", "https://admin.example.com"]
+    assert (configured["AllowedCountries"], configured["EnableStrictOriginEnforcement"]) == (["US", "GB"], True)
+
+
+def test_a_stage_without_recording_has_no_recording_configuration(dev: Synth) -> None:
+    assert dev.resources("AWS::IVS::RecordingConfiguration") == {}
+    api = [f for f in dev.properties("AWS::Lambda::Function").values() if f["Handler"] == "resolvers.app.handler"]
+    assert api[0]["Environment"]["Variables"]["RECORDING_CONFIGURATION_ARN"] == ""
+
+
+def test_a_recording_stage_records_into_a_private_encrypted_bucket_with_its_options(full: Synth) -> None:
+    recording = full.only("AWS::IVS::RecordingConfiguration")["Properties"]
+    bucket_id = recording["DestinationConfiguration"]["S3"]["BucketName"]["Ref"]
+    bucket = full.resources("AWS::S3::Bucket")[bucket_id]["Properties"]
+    # THEN thumbnails every 10 s (a sequence and the latest), the chosen renditions
+    assert recording["ThumbnailConfiguration"] == {
+        "RecordingMode": "INTERVAL",
+        "TargetIntervalSeconds": 10,
+        "Storage": ["SEQUENTIAL", "LATEST"],
+    }
+    assert recording["RenditionConfiguration"] == {"RenditionSelection": "CUSTOM", "Renditions": ["HD", "SD"]}
+    assert _tags(recording) == {"project": "ugc-live", "stage": "full"}
+    # AND the bucket is private, encrypted, and forgets recordings after the retention
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "AES256"
+    }
+    assert bucket["LifecycleConfiguration"]["Rules"] == [{"ExpirationInDays": 90, "Status": "Enabled"}]
+    # AND the API creates channels with it
+    api = [f for f in full.properties("AWS::Lambda::Function").values() if f["Handler"] == "resolvers.app.handler"]
+    arn = {"Fn::GetAtt": [full.only_id("AWS::IVS::RecordingConfiguration"), "Arn"]}
+    assert api[0]["Environment"]["Variables"]["RECORDING_CONFIGURATION_ARN"] == arn
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"recordingThumbnailIntervalSeconds": 0}, "recordingThumbnailIntervalSeconds"),
+        ({"recordingRenditions": ["4K"]}, "recordingRenditions: expected a list of distinct renditions"),
+        ({"playbackAllowedOrigins": ["https://a.example/path"]}, "is not an origin"),
+        ({"playbackAllowedCountries": ["usa"]}, "ISO 3166-1 alpha-2"),
+        ({"recording": "yes"}, "recording: expected true or false"),
+    ],
+)
+def test_bad_video_options_fail_naming_the_key(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        stage_config("qa", options)
