@@ -22,7 +22,8 @@ from emulator.appsync.invoke import InProcessInvoker
 from emulator.local_aws import LOCAL_CREDENTIALS
 from emulator.local_aws.bootstrap import LocalResources
 from emulator.seed import ensure_user
-from emulator.stack import LocalStack, function_specs, local_settings
+from emulator.stack import LOCAL_STAGE, LocalStack, engine_options, function_specs, local_settings
+from infra.definitions import StageConfig
 
 PASSWORD = "Passw0rd!"
 
@@ -167,8 +168,9 @@ def served(app: Any) -> Iterator[str]:
 
 
 @contextmanager
-def http_api(resources: LocalResources) -> Iterator[Api]:
-    """The local AppSync over real HTTP, with each Lambda in its own worker processes."""
+def http_api(resources: LocalResources, stage: StageConfig = LOCAL_STAGE) -> Iterator[Api]:
+    """The local AppSync over real HTTP, with each Lambda in its own worker processes, enforcing the API
+    options (limits, introspection) of `stage` as AppSync would."""
     holder: dict[str, LocalStack] = {}
 
     class Lazy:
@@ -177,7 +179,7 @@ def http_api(resources: LocalResources) -> Iterator[Api]:
             await holder["app"](scope, receive, send)  # type: ignore[operator]
 
     with served(Lazy()) as base:
-        stack = LocalStack(resources, f"{base}/graphql")
+        stack = LocalStack(resources, f"{base}/graphql", options=engine_options(stage))
         holder["app"] = stack.app()  # type: ignore[assignment]
         yield Api("http", stack, Http(f"{base}/graphql"))
 
