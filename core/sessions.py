@@ -1,7 +1,7 @@
 """Stream sessions from IVS EventBridge events, idempotent and independent of arrival order.
 
 Each event is its own item keyed by its time and EventBridge id, so a redelivery writes nothing new.
-The session's summary (start, end, live, health, errors) is a pure function of the set of its events
+The session's summary (start, end, live, health, errors, its recording) is a pure function of the set of its events
 (`summarize`), recomputed after every event and written only if it covers at least as many events as
 the stored one: whatever the order and duplication of deliveries, the final stored session is the
 same. The channel's live state follows the newest live session and is ended only by its own session.
@@ -26,9 +26,26 @@ from core.paging import page_size
 from core.store import Table, error_code
 
 STATE, HEALTH, LIMIT = "IVS Stream State Change", "IVS Stream Health Change", "IVS Limit Breach"
-DETAIL_TYPES = (STATE, HEALTH, LIMIT)
+RECORDING = "IVS Recording State Change"
+DETAIL_TYPES = (STATE, HEALTH, LIMIT, RECORDING)
+# A session's recording, by the newest of its recording events (`recording_status`).
+RECORDING_STATES = {
+    "Recording Start": "RECORDING",
+    "Recording End": "AVAILABLE",
+    "Recording Start Failure": "FAILED",
+    "Recording End Failure": "FAILED",
+}
 # The names the upstream UI treats as errors; every limit breach is one too.
 ERROR_NAMES = frozenset({"Stream Failure", "Starvation Start", "Recording Start Failure", "Recording End Failure"})
+
+
+@dataclass(frozen=True)
+class RecordingDetail:
+    """Where IVS writes a recording, and how long it was (on its Recording End)."""
+
+    bucket: str
+    key_prefix: str
+    duration_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -39,6 +56,8 @@ class StreamEventRecord:
     name: str
     type: str
     event_time: str
+    # Recording State Change events only.
+    recording: RecordingDetail | None = None
 
     @property
     def is_error(self) -> bool:
@@ -64,6 +83,26 @@ class Summary:
     is_healthy: bool
     has_error_event: bool
     event_count: int
+    # status (RECORDING, AVAILABLE, FAILED), bucket, keyPrefix, durationMs; None when nothing was recorded.
+    recording: dict[str, Any] | None = None
+
+
+def _recording(events: list[StreamEventRecord]) -> dict[str, Any] | None:
+    """The recording as the newest recording event says (any order of arrival gives the same answer):
+    where it is from whichever event said, its duration from its Recording End."""
+    recorded = [e for e in events if e.type == RECORDING and e.name in RECORDING_STATES and e.recording]
+    if not recorded:
+        return None
+    newest = recorded[-1]
+    detail = newest.recording
+    assert detail is not None
+    ended = [e.recording.duration_ms for e in recorded if e.name == "Recording End" and e.recording]
+    return {
+        "status": RECORDING_STATES[newest.name],
+        "bucket": detail.bucket,
+        "keyPrefix": detail.key_prefix,
+        "durationMs": max(ended, default=0),
+    }
 
 
 def _order(event: StreamEventRecord) -> tuple[str, str, str]:
@@ -87,15 +126,23 @@ def summarize(events: Iterable[StreamEventRecord]) -> Summary:
         is_healthy=not health or health[-1].name != "Starvation Start",
         has_error_event=any(e.is_error for e in distinct),
         event_count=len(distinct),
+        recording=_recording(distinct),
     )
 
 
 def parse_ivs_event(event: Mapping[str, Any], channel_id: str) -> StreamEventRecord:
     detail = event.get("detail") or {}
-    name = detail.get("limit_name") or detail.get("event_name")
+    name = detail.get("limit_name") or detail.get("event_name") or detail.get("recording_status")
     session = detail.get("stream_id")
     if not name or not session or not event.get("time") or not event.get("id"):
         raise ValidationError("event", "an IVS event needs id, time, detail.stream_id and an event or limit name")
+    recording = None
+    if event.get("detail-type") == RECORDING and detail.get("recording_s3_key_prefix"):
+        recording = RecordingDetail(
+            bucket=str(detail.get("recording_s3_bucket_name") or ""),
+            key_prefix=str(detail["recording_s3_key_prefix"]).strip("/"),
+            duration_ms=int(detail.get("recording_duration_ms") or 0),
+        )
     return StreamEventRecord(
         id=str(event["id"]),
         channel_id=channel_id,
@@ -103,6 +150,7 @@ def parse_ivs_event(event: Mapping[str, Any], channel_id: str) -> StreamEventRec
         name=str(name),
         type=str(event.get("detail-type", "")),
         event_time=_iso_z(str(event["time"])),
+        recording=recording,
     )
 
 
@@ -124,6 +172,13 @@ class Recorded:
 
 def _event_from_item(item: Mapping[str, Any]) -> StreamEventRecord:
     values = from_attributes(dict(item))
+    recording = None
+    if values.get("recordingKeyPrefix"):
+        recording = RecordingDetail(
+            bucket=values.get("recordingBucket", ""),
+            key_prefix=values["recordingKeyPrefix"],
+            duration_ms=int(values.get("recordingDurationMs") or 0),
+        )
     return StreamEventRecord(
         id=values["eventId"],
         channel_id=values["channelId"],
@@ -131,6 +186,7 @@ def _event_from_item(item: Mapping[str, Any]) -> StreamEventRecord:
         name=values["name"],
         type=values["type"],
         event_time=values["eventTime"],
+        recording=recording,
     )
 
 
@@ -153,7 +209,7 @@ class Sessions:
         return Recorded(event, inserted, summary, owner, live_changed)
 
     def _put_event(self, event: StreamEventRecord, owner: AccountItem) -> bool:
-        item = {
+        item: dict[str, Any] = {
             "PK": t.session_pk(event.session_id),
             "SK": t.event_sk(event.event_time, event.id),
             "eventId": event.id,
@@ -164,6 +220,12 @@ class Sessions:
             "type": event.type,
             "eventTime": event.event_time,
         }
+        if event.recording:
+            item |= {
+                "recordingBucket": event.recording.bucket,
+                "recordingKeyPrefix": event.recording.key_prefix,
+                "recordingDurationMs": event.recording.duration_ms,
+            }
         try:
             self._table.client.put_item(
                 TableName=self._table.name, Item=to_attributes(item), ConditionExpression="attribute_not_exists(PK)"
@@ -194,7 +256,12 @@ class Sessions:
             "sessionsKey": t.user_pk(owner.sub),
         }
         remove = []
-        for key, value in (("startedAt", summary.started_at), ("endedAt", summary.ended_at)):
+        pairs: tuple[tuple[str, Any], ...] = (
+            ("startedAt", summary.started_at),
+            ("endedAt", summary.ended_at),
+            ("recording", summary.recording),
+        )
+        for key, value in pairs:
             if value is None:
                 remove.append(key)
             else:

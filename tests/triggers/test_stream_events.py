@@ -27,16 +27,22 @@ from emulator.stack import local_settings
 from tests.stacks import function_environment
 
 STATE, HEALTH, LIMIT = "IVS Stream State Change", "IVS Stream Health Change", "IVS Limit Breach"
+RECORDING = "IVS Recording State Change"
 # One broadcast as IVS reports it, in the order it happens.
 SCRIPT = [
     (STATE, "event_name", "Session Created", "10:00:00"),
     (STATE, "event_name", "Stream Start", "10:00:02"),
+    (RECORDING, "recording_status", "Recording Start", "10:00:03"),
     (HEALTH, "event_name", "Starvation Start", "10:05:00"),
     (HEALTH, "event_name", "Starvation End", "10:05:30"),
     (LIMIT, "limit_name", "Ingest Bitrate", "10:06:00"),
     (STATE, "event_name", "Stream End", "10:30:00"),
     (STATE, "event_name", "Session Ended", "10:30:05"),
+    (RECORDING, "recording_status", "Recording End", "10:30:09"),
 ]
+RECORDING_MS = 1_800_000
+# The same for every test session, so sessions recorded alike compare equal.
+RECORDING_PREFIX = "ivs/v1/123456789012/AsXego4U6tnj/2026/11/21/10/0/j8Z9O91ndcVs"
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +95,21 @@ def ivs_event(account: AccountItem, session: str, step: tuple[str, str, str, str
         "time": f"{day}T{clock}Z",
         "region": "us-east-1",
         "resources": [f"arn:aws:ivs:us-east-1:123456789012:channel/{account.channel_id}"],
-        "detail": {key: name, "channel_name": "x", "stream_id": session},
+        "detail": {key: name, "channel_name": "x", "stream_id": session, **recording_detail(account, session, name)},
+    }
+
+
+def recording_detail(account: AccountItem, session: str, name: str) -> dict[str, Any]:
+    """What IVS adds to a Recording State Change event: where the recording is, how long it was."""
+    if not name.startswith("Recording"):
+        return {}
+    return {
+        "recording_status_reason": "",
+        "recording_s3_bucket_name": "recordings",
+        "recording_s3_key_prefix": RECORDING_PREFIX,
+        "recording_duration_ms": RECORDING_MS if name == "Recording End" else 0,
+        "recording_session_id": f"rs-{session}",
+        "recording_session_stream_ids": [session],
     }
 
 
@@ -130,7 +150,7 @@ def follows_of(core: Core, account: AccountItem) -> list[dict[str, Any]]:
 
 def stored(core: Core, account: AccountItem, session: str) -> dict[str, Any]:
     item, events = core.sessions.get(account.sub, session)
-    keep = ("startedAt", "endedAt", "isLive", "isHealthy", "hasErrorEvent", "eventCount")
+    keep = ("startedAt", "endedAt", "isLive", "isHealthy", "hasErrorEvent", "eventCount", "recording")
     return {k: item.get(k) for k in keep} | {"events": [(e.name, e.event_time) for e in events]}
 
 
@@ -180,6 +200,35 @@ def test_a_full_broadcast_is_summarised_and_ends_offline(streams: Any, core: Cor
     assert result["endedAt"] == "2026-11-21T10:30:05.000Z"
     assert (result["isLive"], result["isHealthy"], result["hasErrorEvent"]) == (False, True, True)
     assert [name for name, _ in result["events"]] == [s[2] for s in SCRIPT]
+    # AND its recording is available, where IVS wrote it, as long as IVS said
+    assert result["recording"] == {
+        "status": "AVAILABLE",
+        "bucket": "recordings",
+        "keyPrefix": RECORDING_PREFIX,
+        "durationMs": RECORDING_MS,
+    }
+
+
+@pytest.mark.parametrize(
+    ("steps", "status"),
+    [
+        (["Recording Start"], "RECORDING"),
+        # a Recording End delivered before its Recording Start still ends it (event times decide)
+        (["Recording End", "Recording Start"], "AVAILABLE"),
+        (["Recording Start Failure"], "FAILED"),
+        (["Recording Start", "Recording End Failure"], "FAILED"),
+    ],
+)
+def test_a_session_s_recording_follows_its_newest_recording_event(
+    streams: Any, core: Core, steps: list[str], status: str
+) -> None:
+    account, session = channel(core), f"st-{uuid.uuid4().hex[:12]}"
+    clocks = {"Recording Start": "10:00:03", "Recording Start Failure": "10:00:03"}
+    for name in steps:
+        streams(ivs_event(account, session, (RECORDING, "recording_status", name, clocks.get(name, "10:30:09"))))
+    result = stored(core, account, session)
+    assert result["recording"]["status"] == status
+    assert result["hasErrorEvent"] == (status == "FAILED")
 
 
 def test_a_late_end_of_an_old_session_does_not_end_the_new_one(streams: Any, core: Core) -> None:
