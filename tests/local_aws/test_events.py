@@ -48,7 +48,7 @@ def test_matching_events_reach_the_rule_s_function_as_eventbridge_delivers_them(
     answer = events.put_events(
         Entries=[
             _ivs_entry("IVS Stream State Change", detail, channel_id=channel_id, when=when),
-            _ivs_entry("IVS Recording State Change", detail, channel_id=channel_id),
+            _ivs_entry("IVS Stage Update", detail, channel_id=channel_id),
             {**_ivs_entry("IVS Stream State Change", detail, channel_id=channel_id), "Source": "ugc.test"},
             _ivs_entry("AWS API Call via CloudTrail", detail, channel_id=channel_id),
         ]
@@ -163,10 +163,15 @@ def test_the_project_rule_matches_ivs_stream_events_only():
         return {"source": source, "detail-type": detail_type, "detail": {}, "resources": []}
 
     # WHEN events are matched against them
-    # THEN the three IVS stream detail-types go to the streams function, nothing else does
-    for detail_type in ("IVS Stream State Change", "IVS Stream Health Change", "IVS Limit Breach"):
+    # THEN the IVS stream and recording detail-types go to the streams function, nothing else does
+    for detail_type in (
+        "IVS Stream State Change",
+        "IVS Stream Health Change",
+        "IVS Limit Breach",
+        "IVS Recording State Change",
+    ):
         assert matching_functions(event("aws.ivs", detail_type), EVENT_RULES) == ["streams"]
-    assert matching_functions(event("aws.ivs", "IVS Recording State Change"), EVENT_RULES) == []
+    assert matching_functions(event("aws.ivs", "IVS Stage Update"), EVENT_RULES) == []
     assert matching_functions(event("aws.s3", "IVS Limit Breach"), EVENT_RULES) == []
 
 

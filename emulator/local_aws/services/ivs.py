@@ -56,7 +56,7 @@ from typing import Any
 from moto.ivs.exceptions import ResourceNotFoundException as MotoResourceNotFound
 from moto.ivs.models import ivs_backends
 
-from emulator.local_aws import eventbus, ivs_events
+from emulator.local_aws import eventbus, ivs_events, recorder
 from emulator.local_aws.messages import AwsRequest, AwsResponse, HttpRequest, ServiceError
 from emulator.local_aws.registry import LOCAL_PREFIX, HandlerContext, Registry
 from emulator.local_aws.services import ivs_configs
@@ -475,6 +475,7 @@ def stop_stream(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
             record_event(ctx.state, event)
     for event in events:
         eventbus.publish(ctx.functions, event)
+    _recording_ended(ctx, channel)
     return AwsResponse.json({})
 
 
@@ -558,6 +559,7 @@ def start_broadcast(request: HttpRequest, ctx: HandlerContext) -> AwsResponse:
         store.sessions.setdefault(channel_arn, []).append(
             StreamSession(channel_arn, stream.stream_id, now, copy.deepcopy(ingest))
         )
+    _recording_started(ctx, channel, stream.stream_id, ingest)
     return AwsResponse.json({"stream": stream.to_json()}, 201)
 
 
@@ -569,6 +571,7 @@ def update_broadcast(request: HttpRequest, ctx: HandlerContext) -> AwsResponse:
         if "viewerCount" in body:
             stream = replace(stream, viewer_count=_viewer_count(body))
             store.live[channel_arn] = stream
+    recorder.tick(ctx.state, channel_arn, _account_of(channel_arn))
     return AwsResponse.json({"stream": stream.to_json()})
 
 
@@ -578,6 +581,7 @@ def end_broadcast(request: HttpRequest, ctx: HandlerContext) -> AwsResponse:
     with ctx.state.store(IvsStore) as store:
         channel_arn, stream = _live_by_id(store, channel_id, stream_id)
         _end(store, channel_arn)
+    _recording_ended(ctx, _channel_by_arn(channel_arn))
     return AwsResponse.json({"stream": {**stream.to_json(), "state": "OFFLINE"}})
 
 
@@ -597,6 +601,35 @@ def metadata_records(request: HttpRequest, ctx: HandlerContext) -> AwsResponse:
             for record in per_channel
         ]
     return AwsResponse(200, [("Content-Type", "application/json")], json.dumps(records).encode())
+
+
+# --- recordings (emulator.local_aws.recorder) -----------------------------------------------------
+def _account_of(arn: str) -> str:
+    return arn.split(":")[4]
+
+
+def _put_on_bus(ctx: HandlerContext, event: dict[str, Any] | None) -> None:
+    if event is not None:
+        record_event(ctx.state, event)
+        eventbus.publish(ctx.functions, event)
+
+
+def _recording_started(ctx: HandlerContext, channel: Mapping[str, Any], stream_id: str, ingest: dict[str, Any]) -> None:
+    """A channel with an active recording configuration records its broadcast, as IVS does."""
+    arn = str(channel.get("recordingConfigurationArn") or "")
+    configuration = ivs_configs.recording_configuration(ctx, arn) if arn else None
+    if configuration is None or configuration["state"] != "ACTIVE":
+        return
+    channel_arn = str(channel["arn"])
+    event = recorder.start(
+        ctx.state, configuration, dict(channel), stream_id, ingest, _account_of(channel_arn), channel_arn.split(":")[3]
+    )
+    _put_on_bus(ctx, event)
+
+
+def _recording_ended(ctx: HandlerContext, channel: Mapping[str, Any]) -> None:
+    channel_arn = str(channel["arn"])
+    _put_on_bus(ctx, recorder.end(ctx.state, dict(channel), _account_of(channel_arn), channel_arn.split(":")[3]))
 
 
 # --- helpers ------------------------------------------------------------------------------------
