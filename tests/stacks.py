@@ -17,7 +17,10 @@ import uvicorn
 
 from core.app import Core
 from core.aws import Clients
+from core.models import AccountItem, FollowItem, follow_order
 from core.ranking import FollowRanking, RankJob
+from core.table import follower_shard
+from core.timefmt import now_iso
 from emulator.appsync.invoke import InProcessInvoker
 from emulator.local_aws import LOCAL_CREDENTIALS
 from emulator.local_aws.bootstrap import LocalResources
@@ -84,12 +87,43 @@ class Api:
     def core(self) -> Core:
         """The domain, for test set-up that later steps drive from IVS events (live state). Nothing
         consumes this deployment's `following` queue, so its re-ranking jobs run at once, in order."""
-        clients = Clients(self.resources.region, endpoint_url=self.resources.endpoint, credentials=LOCAL_CREDENTIALS)
-        core = Core(local_settings(self.resources), clients)
+        core = local_core(self.resources)
         core.ranking = FollowRanking(
             core.table, lambda bodies: [core.ranking.run(RankJob.from_json(b)) for b in bodies]
         )
         return core
+
+
+def local_core(resources: LocalResources) -> Core:
+    """The domain of a deployment, as its functions build it, for test set-up and checks."""
+    clients = Clients(resources.region, endpoint_url=resources.endpoint, credentials=LOCAL_CREDENTIALS)
+    return Core(local_settings(resources), clients)
+
+
+def ready_channel(core: Core) -> AccountItem:
+    """A provisioned channel's account item, put straight into the table (no IVS channel behind it)."""
+    sub = str(uuid.uuid4())
+    account = AccountItem(
+        sub=sub, username=f"c{sub[:8]}", created_at=now_iso(), status="READY", channel_id=f"ch{sub[:10]}"
+    )
+    core.table.client.put_item(TableName=core.table.name, Item=account.to_item())
+    return account
+
+
+def add_followers(core: Core, account: AccountItem, count: int, shard: int | None = None) -> list[str]:
+    """Follows of `account` by new users, put straight into the table (all in one shard if given), ranked
+    offline: the subs of the followers."""
+    assert account.channel_id is not None
+    subs: list[str] = []
+    while len(subs) < count:
+        sub = str(uuid.uuid4())
+        if shard is not None and follower_shard(sub) != shard:
+            continue
+        followed_at = now_iso()
+        item = FollowItem(sub, account.channel_id, account.sub, followed_at, follow_order(None, followed_at))
+        core.table.client.put_item(TableName=core.table.name, Item=item.to_item())
+        subs.append(sub)
+    return subs
 
 
 class InProcess:

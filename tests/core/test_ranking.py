@@ -16,14 +16,11 @@ from hypothesis import strategies as st
 
 from core import table as t
 from core.app import Core
-from core.aws import Clients
-from core.models import AccountItem, FollowItem, follow_order
+from core.models import AccountItem, follow_order
 from core.ranking import FollowRanking, RankJob, all_followers
-from core.timefmt import now_iso
-from emulator.local_aws import LOCAL_CREDENTIALS
 from emulator.local_aws.bootstrap import LocalResources, bootstrap
 from emulator.local_aws.server import LocalAwsServer
-from emulator.stack import local_settings
+from tests.stacks import add_followers, local_core, ready_channel
 
 
 @pytest.fixture(scope="module")
@@ -55,34 +52,9 @@ def jobs() -> Jobs:
 
 @pytest.fixture
 def core(resources: LocalResources, jobs: Jobs) -> Core:
-    clients = Clients(resources.region, endpoint_url=resources.endpoint, credentials=LOCAL_CREDENTIALS)
-    core = Core(local_settings(resources), clients)
+    core = local_core(resources)
     core.ranking = FollowRanking(core.table, jobs)
     return core
-
-
-def channel(core: Core) -> AccountItem:
-    sub = str(uuid.uuid4())
-    account = AccountItem(
-        sub=sub, username=f"r{sub[:8]}", created_at=now_iso(), status="READY", channel_id=f"ch{sub[:10]}"
-    )
-    core.table.client.put_item(TableName=core.table.name, Item=account.to_item())
-    return account
-
-
-def add_followers(core: Core, account: AccountItem, count: int, shard: int | None = None) -> list[str]:
-    """Follow items put straight into the table (optionally all in one shard), ranked offline."""
-    assert account.channel_id is not None
-    subs: list[str] = []
-    while len(subs) < count:
-        sub = str(uuid.uuid4())
-        if shard is not None and t.follower_shard(sub) != shard:
-            continue
-        followed_at = now_iso()
-        item = FollowItem(sub, account.channel_id, account.sub, followed_at, follow_order(None, followed_at))
-        core.table.client.put_item(TableName=core.table.name, Item=item.to_item())
-        subs.append(sub)
-    return subs
 
 
 def follows(core: Core, account: AccountItem) -> list[dict[str, Any]]:
@@ -104,7 +76,7 @@ def ranked_for(core: Core, account: AccountItem) -> Callable[[dict[str, Any]], b
 
 def test_a_go_live_sends_one_job_per_shard_and_writes_no_follow_itself(core: Core, jobs: Jobs) -> None:
     # GIVEN a channel with followers
-    account = channel(core)
+    account = ready_channel(core)
     add_followers(core, account, 40)
     assert account.channel_id is not None
     before = follows(core, account)
@@ -124,7 +96,7 @@ def test_a_go_live_sends_one_job_per_shard_and_writes_no_follow_itself(core: Cor
 
 def test_a_job_works_one_page_and_sends_the_next_page_first(core: Core, jobs: Jobs) -> None:
     # GIVEN seven followers in one shard, and jobs of three follows
-    account = channel(core)
+    account = ready_channel(core)
     add_followers(core, account, 7, shard=3)
     assert account.channel_id is not None
     core.ranking = FollowRanking(core.table, jobs, page=3)
@@ -155,7 +127,7 @@ def test_jobs_in_any_order_and_delivered_twice_leave_every_follow_ranked_for_the
     core: Core, jobs: Jobs, transitions: list[bool], duplicates: list[int], seed: int
 ) -> None:
     # GIVEN a channel with followers in every shard, and small pages so jobs continue
-    account = channel(core)
+    account = ready_channel(core)
     add_followers(core, account, 24)
     assert account.channel_id is not None
     core.ranking = FollowRanking(core.table, jobs, page=1)
@@ -177,7 +149,7 @@ def test_jobs_in_any_order_and_delivered_twice_leave_every_follow_ranked_for_the
 
 def test_an_older_job_never_undoes_a_newer_ranking_nor_a_follow_made_since(core: Core, jobs: Jobs) -> None:
     # GIVEN a channel that went live (version 1) then offline (version 2), the offline jobs done first
-    account = channel(core)
+    account = ready_channel(core)
     add_followers(core, account, 10)
     assert account.channel_id is not None
     core.channels.set_live(account.channel_id, "2026-12-05T12:00:00.000Z")
@@ -201,7 +173,7 @@ def test_an_older_job_never_undoes_a_newer_ranking_nor_a_follow_made_since(core:
 
 
 def test_a_removed_follow_is_never_resurrected(core: Core, jobs: Jobs) -> None:
-    account = channel(core)
+    account = ready_channel(core)
     (gone,) = add_followers(core, account, 1)
     assert account.channel_id is not None
     core.channels.set_live(account.channel_id, "2026-12-05T13:00:00.000Z")

@@ -13,15 +13,12 @@ from typing import Any
 from client.auth import CognitoAuth, TokenCache
 from client.sdk import UGCClient
 from core.app import Core
-from core.aws import Clients
 from core.models import FollowItem, follow_order
 from core.ranking import all_followers
 from core.timefmt import now_iso
-from emulator.local_aws import LOCAL_CREDENTIALS
 from emulator.simulator import StreamProfile, StreamSimulator, target_for_channel
-from emulator.stack import local_settings
 from tests.e2e.conftest import sign_up
-from tests.stacks import FullStack
+from tests.stacks import FullStack, local_core
 
 FOLLOWING = "{ following { items { username isLive } } }"
 # Followers beyond the test's own, put straight into the table: every shard gets some.
@@ -50,10 +47,7 @@ def test_a_go_live_moves_the_channel_to_the_top_of_every_follower_s_list_and_off
     assert names(viewer) == [(other, False), (streamer, False)]
     # AND a crowd of other followers of the streamer
     channel_id = streamer_client.execute("{ me { channel { id } } }")["me"]["channel"]["id"]
-    core = Core(
-        local_settings(stack.resources),
-        Clients(stack.resources.region, endpoint_url=stack.resources.endpoint, credentials=LOCAL_CREDENTIALS),
-    )
+    core = local_core(stack.resources)
     owner = core.channels.by_channel_id(channel_id)
     assert owner is not None
     for _ in range(CROWD):

@@ -9,16 +9,12 @@ from typing import Any
 
 import pytest
 
-from core.app import Core
-from core.aws import Clients
 from core.models import AccountItem
 from core.timefmt import now_iso
 from emulator.appsync.invoke import LambdaContext
-from emulator.local_aws import LOCAL_CREDENTIALS
 from emulator.local_aws.bootstrap import LocalResources, bootstrap
 from emulator.local_aws.server import LocalAwsServer
-from emulator.stack import local_settings
-from tests.stacks import function_environment
+from tests.stacks import function_environment, local_core
 
 
 @pytest.fixture(scope="module")
@@ -35,15 +31,10 @@ def assets_trigger(resources: LocalResources) -> Iterator[Any]:
         yield lambda event: triggers.assets.handler(copy.deepcopy(event), LambdaContext("assets", "req"))
 
 
-def core_for(resources: LocalResources) -> Core:
-    clients = Clients(resources.region, endpoint_url=resources.endpoint, credentials=LOCAL_CREDENTIALS)
-    return Core(local_settings(resources), clients)
-
-
 def ready_account(resources: LocalResources) -> str:
     sub = str(uuid.uuid4())
     item = AccountItem(sub=sub, username=f"u{sub[:8]}", created_at=now_iso(), status="READY", channel_id=sub[:12])
-    core = core_for(resources)
+    core = local_core(resources)
     core.table.client.put_item(TableName=core.table.name, Item=item.to_item())
     return sub
 
@@ -70,7 +61,7 @@ def s3_event(key: str, version: str, sequencer: str) -> dict[str, Any]:
 def test_an_upload_sets_the_url_of_that_version(resources: LocalResources, assets_trigger: Any) -> None:
     sub = ready_account(resources)
     assert assets_trigger(s3_event(f"{sub}/avatar", "v1", "0055AED6DCD90281E5")) == {"applied": 1, "ignored": 0}
-    account = core_for(resources).accounts.get(sub)
+    account = local_core(resources).accounts.get(sub)
     assert account is not None
     assert account.avatar_url == f"{resources.assets_base_url}/{sub}/avatar?versionId=v1"
 
@@ -79,7 +70,7 @@ def test_a_late_event_for_an_older_upload_is_ignored(resources: LocalResources, 
     sub = ready_account(resources)
     assets_trigger(s3_event(f"{sub}/banner", "new", "0055AED6DCD9028200"))
     assert assets_trigger(s3_event(f"{sub}/banner", "old", "0055AED6DCD90281FF")) == {"applied": 0, "ignored": 1}
-    account = core_for(resources).accounts.get(sub)
+    account = local_core(resources).accounts.get(sub)
     assert account is not None and account.banner_url is not None
     assert account.banner_url.endswith("versionId=new")
 

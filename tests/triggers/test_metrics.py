@@ -13,18 +13,15 @@ import pytest
 
 from core import table as t
 from core.app import Core
-from core.aws import Clients
 from core.errors import Forbidden
 from core.metrics import next_step, period_for, window
 from core.models import AccountItem, from_attributes, to_attributes
 from core.timefmt import iso
 from emulator.appsync.invoke import LambdaContext
-from emulator.local_aws import LOCAL_CREDENTIALS
 from emulator.local_aws.bootstrap import LocalResources, bootstrap
 from emulator.local_aws.clients import client
 from emulator.local_aws.server import LocalAwsServer
-from emulator.stack import local_settings
-from tests.stacks import function_environment, http_api
+from tests.stacks import function_environment, http_api, local_core
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -61,6 +58,16 @@ def resources(local_aws: LocalAwsServer) -> LocalResources:
     return bootstrap(local_aws.endpoint, name_prefix=f"metrics-{uuid.uuid4().hex[:6]}")
 
 
+def put_ended_session(core: Core, session: str, channel_id: str, started: datetime, ended: datetime) -> None:
+    """A session that ended, straight into the table, due for its metrics snapshot."""
+    item = {
+        "PK": t.session_pk(session), "SK": t.SESSION_SK, "sessionId": session, "channelId": channel_id,
+        "ownerSub": "o", "startedAt": iso(started), "endedAt": iso(ended), "eventCount": 4,
+        "snapshotDueKey": t.SNAPSHOT_DUE_PARTITION, "snapshotDueAt": iso(ended),
+    }  # fmt: skip
+    core.table.client.put_item(TableName=core.table.name, Item=to_attributes(item))
+
+
 @pytest.fixture(scope="module")
 def metrics_job(resources: LocalResources) -> Iterator[Any]:
     import triggers.metrics
@@ -76,10 +83,7 @@ def test_an_ended_session_gets_a_snapshot_and_is_due_again_when_its_resolution_s
     resources: LocalResources, metrics_job: Any
 ) -> None:
     # GIVEN a session that ended a minute ago, with bitrate points in CloudWatch
-    core = Core(
-        local_settings(resources),
-        Clients(resources.region, endpoint_url=resources.endpoint, credentials=LOCAL_CREDENTIALS),
-    )
+    core = local_core(resources)
     now = datetime.now(UTC)
     started, ended = now - timedelta(minutes=3), now - timedelta(minutes=1)
     channel_id, session = f"ch{uuid.uuid4().hex[:8]}", f"st-{uuid.uuid4().hex[:10]}"
@@ -97,12 +101,7 @@ def test_an_ended_session_gets_a_snapshot_and_is_due_again_when_its_resolution_s
             for i in range(6)
         ],
     )
-    item = {
-        "PK": t.session_pk(session), "SK": t.SESSION_SK, "sessionId": session, "channelId": channel_id,
-        "ownerSub": "o", "startedAt": iso(started), "endedAt": iso(ended), "eventCount": 6,
-        "snapshotDueKey": t.SNAPSHOT_DUE_PARTITION, "snapshotDueAt": iso(ended),
-    }  # fmt: skip
-    core.table.client.put_item(TableName=core.table.name, Item=to_attributes(item))
+    put_ended_session(core, session, channel_id, started, ended)
     # WHEN the scheduled job runs
     result = metrics_job()
     # THEN the session holds its metrics at 5 s, and is next due when 3 hours old
@@ -149,10 +148,7 @@ class Calls:
 
 def live_channels(resources: LocalResources, count: int) -> list[AccountItem]:
     """Live channels (account items put straight into the table), each with bitrate points in CloudWatch."""
-    core = Core(
-        local_settings(resources),
-        Clients(resources.region, endpoint_url=resources.endpoint, credentials=LOCAL_CREDENTIALS),
-    )
+    core = local_core(resources)
     now = datetime.now(UTC)
     accounts = []
     cloudwatch = client(resources.endpoint, "cloudwatch")
@@ -185,10 +181,7 @@ def live_channels(resources: LocalResources, count: int) -> list[AccountItem]:
 
 
 def watch(resources: LocalResources, account: AccountItem, now: float) -> None:
-    core = Core(
-        local_settings(resources),
-        Clients(resources.region, endpoint_url=resources.endpoint, credentials=LOCAL_CREDENTIALS),
-    )
+    core = local_core(resources)
     assert account.channel_id is not None
     core.channels.watch(account.sub, account.channel_id, now)
 
@@ -243,10 +236,7 @@ def test_a_dashboard_opened_more_than_a_day_ago_is_no_longer_pushed(resources: L
 
 def test_only_the_owner_can_open_a_channel_s_dashboard(resources: LocalResources) -> None:
     owner, stranger = live_channels(resources, 2)
-    core = Core(
-        local_settings(resources),
-        Clients(resources.region, endpoint_url=resources.endpoint, credentials=LOCAL_CREDENTIALS),
-    )
+    core = local_core(resources)
     assert owner.channel_id is not None
     with pytest.raises(Forbidden):
         core.channels.watch(stranger.sub, owner.channel_id, datetime.now(UTC).timestamp())
@@ -257,10 +247,7 @@ def test_ended_sessions_are_snapshotted_125_to_a_call_as_they_would_be_one_by_on
     resources: LocalResources, job: Any
 ) -> None:
     # GIVEN 130 sessions that ended in the last hour, at different times, each channel with its points
-    core = Core(
-        local_settings(resources),
-        Clients(resources.region, endpoint_url=resources.endpoint, credentials=LOCAL_CREDENTIALS),
-    )
+    core = local_core(resources)
     clear_watches(resources)
     for session in core.sessions.due_snapshots(iso(datetime.now(UTC))):
         core.sessions.store_metrics(session, "cleared", [], None)  # other tests' sessions are not due any more
@@ -289,12 +276,7 @@ def test_ended_sessions_are_snapshotted_125_to_a_call_as_they_would_be_one_by_on
                 )
             ],
         )
-        item = {
-            "PK": t.session_pk(session), "SK": t.SESSION_SK, "sessionId": session, "channelId": channel_id,
-            "ownerSub": "o", "startedAt": iso(started), "endedAt": iso(ended), "eventCount": 4,
-            "snapshotDueKey": t.SNAPSHOT_DUE_PARTITION, "snapshotDueAt": iso(ended),
-        }  # fmt: skip
-        core.table.client.put_item(TableName=core.table.name, Item=to_attributes(item))
+        put_ended_session(core, session, channel_id, started, ended)
         sessions.append((session, channel_id, started, ended))
     # WHEN the job runs
     result, calls = job()

@@ -13,18 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.app import Core
-from core.aws import Clients
-from core.models import AccountItem, FollowItem, follow_order
+from core.models import AccountItem, follow_order
 from core.ranking import all_followers
 from core.sessions import summarize
 from core.timefmt import now_iso
 from emulator.appsync.invoke import LambdaContext
-from emulator.local_aws import LOCAL_CREDENTIALS
 from emulator.local_aws.bootstrap import LocalResources, bootstrap
 from emulator.local_aws.clients import client as aws_client
 from emulator.local_aws.server import LocalAwsServer
-from emulator.stack import local_settings
-from tests.stacks import function_environment
+from tests.stacks import add_followers, function_environment, local_core, ready_channel
 
 STATE, HEALTH, LIMIT = "IVS Stream State Change", "IVS Stream Health Change", "IVS Limit Breach"
 RECORDING = "IVS Recording State Change"
@@ -61,27 +58,7 @@ def streams(resources: LocalResources) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def core(resources: LocalResources) -> Core:
-    clients = Clients(resources.region, endpoint_url=resources.endpoint, credentials=LOCAL_CREDENTIALS)
-    return Core(local_settings(resources), clients)
-
-
-def add_followers(core: Core, account: AccountItem, count: int) -> None:
-    assert account.channel_id is not None
-    for _ in range(count):
-        followed_at = now_iso()
-        item = FollowItem(
-            str(uuid.uuid4()), account.channel_id, account.sub, followed_at, follow_order(None, followed_at)
-        )
-        core.table.client.put_item(TableName=core.table.name, Item=item.to_item())
-
-
-def channel(core: Core) -> AccountItem:
-    sub = str(uuid.uuid4())
-    account = AccountItem(
-        sub=sub, username=f"s{sub[:8]}", created_at=now_iso(), status="READY", channel_id=f"ch{sub[:10]}"
-    )
-    core.table.client.put_item(TableName=core.table.name, Item=account.to_item())
-    return account
+    return local_core(resources)
 
 
 def ivs_event(account: AccountItem, session: str, step: tuple[str, str, str, str], day: str = "2026-11-21") -> dict:
@@ -166,7 +143,7 @@ def test_any_order_and_duplication_of_deliveries_stores_the_same_session(
 ) -> None:
     # GIVEN the events of one broadcast (a prefix of it: sessions can still be running), on a channel
     # with followers
-    account, session = channel(core), f"st-{uuid.uuid4().hex[:12]}"
+    account, session = ready_channel(core), f"st-{uuid.uuid4().hex[:12]}"
     add_followers(core, account, 3)
     events = [ivs_event(account, session, SCRIPT[i]) for i in range(keep)]
     # WHEN they arrive shuffled, with some delivered again
@@ -175,7 +152,7 @@ def test_any_order_and_duplication_of_deliveries_stores_the_same_session(
         streams(event)
     result = stored(core, account, session)
     # THEN the session is what the events say, whatever the order: the same as in-order delivery
-    reference_account, reference = channel(core), f"st-{uuid.uuid4().hex[:12]}"
+    reference_account, reference = ready_channel(core), f"st-{uuid.uuid4().hex[:12]}"
     for step in SCRIPT[:keep]:
         streams(ivs_event(reference_account, reference, step))
     assert result == stored(core, reference_account, reference)
@@ -192,7 +169,7 @@ def test_any_order_and_duplication_of_deliveries_stores_the_same_session(
 
 
 def test_a_full_broadcast_is_summarised_and_ends_offline(streams: Any, core: Core) -> None:
-    account, session = channel(core), "st-full"
+    account, session = ready_channel(core), "st-full"
     for step in SCRIPT:
         streams(ivs_event(account, session, step))
     result = stored(core, account, session)
@@ -222,7 +199,7 @@ def test_a_full_broadcast_is_summarised_and_ends_offline(streams: Any, core: Cor
 def test_a_session_s_recording_follows_its_newest_recording_event(
     streams: Any, core: Core, steps: list[str], status: str
 ) -> None:
-    account, session = channel(core), f"st-{uuid.uuid4().hex[:12]}"
+    account, session = ready_channel(core), f"st-{uuid.uuid4().hex[:12]}"
     clocks = {"Recording Start": "10:00:03", "Recording Start Failure": "10:00:03"}
     for name in steps:
         streams(ivs_event(account, session, (RECORDING, "recording_status", name, clocks.get(name, "10:30:09"))))
@@ -232,7 +209,7 @@ def test_a_session_s_recording_follows_its_newest_recording_event(
 
 
 def test_a_late_end_of_an_old_session_does_not_end_the_new_one(streams: Any, core: Core) -> None:
-    account = channel(core)
+    account = ready_channel(core)
     for step in SCRIPT[:2]:
         streams(ivs_event(account, "st-old", step, day="2026-11-20"))
     for step in SCRIPT[:2]:
@@ -245,7 +222,7 @@ def test_a_late_end_of_an_old_session_does_not_end_the_new_one(streams: Any, cor
 @pytest.mark.parametrize("status", ["DELETING", "DISABLED"])
 def test_a_stream_start_never_makes_a_deleted_or_disabled_account_live(streams: Any, core: Core, status: str) -> None:
     # GIVEN an account being deleted or disabled by an operator
-    account = channel(core)
+    account = ready_channel(core)
     core.table.client.update_item(
         TableName=core.table.name,
         Key={"PK": {"S": f"USER#{account.sub}"}, "SK": {"S": "ACCOUNT"}},

@@ -27,7 +27,7 @@ from moto.ivs.models import ivs_backends
 from moto.s3.models import s3_backends
 
 from emulator.local_aws.messages import AwsRequest, AwsResponse, ServiceError
-from emulator.local_aws.registry import HandlerContext, Registry
+from emulator.local_aws.registry import Handler, HandlerContext, Registry
 from emulator.local_aws.services.common import InvalidPageToken, page_offset
 from emulator.local_aws.services.common import page_token as _token
 from emulator.local_aws.services.common import random_id as _random
@@ -53,14 +53,14 @@ class IvsConfigs:
 
 def install(registry: Registry) -> None:
     registry.add(SERVICE, "CreateRecordingConfiguration", create_recording_configuration)
-    registry.add(SERVICE, "GetRecordingConfiguration", get_recording_configuration)
+    registry.add(SERVICE, "GetRecordingConfiguration", _getter(RECORDING))
     registry.add(SERVICE, "ListRecordingConfigurations", list_recording_configurations)
-    registry.add(SERVICE, "DeleteRecordingConfiguration", delete_recording_configuration)
+    registry.add(SERVICE, "DeleteRecordingConfiguration", _deleter(RECORDING))
     registry.add(SERVICE, "CreatePlaybackRestrictionPolicy", create_policy)
-    registry.add(SERVICE, "GetPlaybackRestrictionPolicy", get_policy)
+    registry.add(SERVICE, "GetPlaybackRestrictionPolicy", _getter(POLICY))
     registry.add(SERVICE, "ListPlaybackRestrictionPolicies", list_policies)
     registry.add(SERVICE, "UpdatePlaybackRestrictionPolicy", update_policy)
-    registry.add(SERVICE, "DeletePlaybackRestrictionPolicy", delete_policy)
+    registry.add(SERVICE, "DeletePlaybackRestrictionPolicy", _deleter(POLICY))
     registry.add(SERVICE, "GetChannel", get_channel)
     registry.add(SERVICE, "UpdateChannel", update_channel)
     registry.add(SERVICE, "TagResource", tag_resource)
@@ -129,14 +129,6 @@ def recording_configuration(ctx: HandlerContext, arn: str) -> dict[str, Any] | N
         return copy.deepcopy(found) if found else None
 
 
-def get_recording_configuration(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
-    arn = request.params["arn"]
-    with ctx.state.store(IvsConfigs) as configs:
-        if arn not in configs.recordings:
-            raise _not_found(arn)
-        return AwsResponse.json({"recordingConfiguration": {**configs.recordings[arn], "tags": configs.tags[arn]}})
-
-
 def list_recording_configurations(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
     with ctx.state.store(IvsConfigs) as configs:
         summaries = [
@@ -144,18 +136,6 @@ def list_recording_configurations(request: AwsRequest, ctx: HandlerContext) -> A
             for c in configs.recordings.values()
         ]
     return _page(summaries, request, "recordingConfigurations")
-
-
-def delete_recording_configuration(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
-    arn = request.params["arn"]
-    with ctx.state.store(IvsConfigs) as configs:
-        if arn not in configs.recordings:
-            raise _not_found(arn)
-        if _channels_using(request, "recordingConfigurationArn", arn, configs):
-            raise _error("ConflictException", f"Recording configuration {arn} is in use by a channel", 409)
-        del configs.recordings[arn]
-        configs.tags.pop(arn, None)
-    return AwsResponse.empty(204)
 
 
 # --- playback restriction policies ----------------------------------------------------------------
@@ -177,14 +157,6 @@ def create_policy(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
         return AwsResponse.json({"playbackRestrictionPolicy": {**policy, "tags": configs.tags[arn]}})
 
 
-def get_policy(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
-    arn = request.params["arn"]
-    with ctx.state.store(IvsConfigs) as configs:
-        if arn not in configs.policies:
-            raise _not_found(arn)
-        return AwsResponse.json({"playbackRestrictionPolicy": {**configs.policies[arn], "tags": configs.tags[arn]}})
-
-
 def list_policies(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
     with ctx.state.store(IvsConfigs) as configs:
         summaries = [{**p, "tags": configs.tags[p["arn"]]} for p in configs.policies.values()]
@@ -200,16 +172,48 @@ def update_policy(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
         return AwsResponse.json({"playbackRestrictionPolicy": {**configs.policies[arn], "tags": configs.tags[arn]}})
 
 
-def delete_policy(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
-    arn = request.params["arn"]
-    with ctx.state.store(IvsConfigs) as configs:
-        if arn not in configs.policies:
-            raise _not_found(arn)
-        if _channels_using(request, "playbackRestrictionPolicyArn", arn, configs):
-            raise _error("ConflictException", f"Playback restriction policy {arn} is in use by a channel", 409)
-        del configs.policies[arn]
-        configs.tags.pop(arn, None)
-    return AwsResponse.empty(204)
+# --- what both kinds share -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Kind:
+    key: str  # the response's member, e.g. "recordingConfiguration"
+    store: str  # the IvsConfigs field that holds them
+    channel_field: str  # what a channel calls it
+    title: str
+
+
+RECORDING = _Kind("recordingConfiguration", "recordings", "recordingConfigurationArn", "Recording configuration")
+POLICY = _Kind("playbackRestrictionPolicy", "policies", "playbackRestrictionPolicyArn", "Playback restriction policy")
+
+
+def _of_kind(configs: IvsConfigs, kind: _Kind, arn: str) -> dict[str, dict[str, Any]]:
+    """The store of `kind`, which must hold `arn` (ResourceNotFoundException otherwise)."""
+    found: dict[str, dict[str, Any]] = getattr(configs, kind.store)
+    if arn not in found:
+        raise _not_found(arn)
+    return found
+
+
+def _getter(kind: _Kind) -> Handler:
+    def get(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
+        arn = request.params["arn"]
+        with ctx.state.store(IvsConfigs) as configs:
+            return AwsResponse.json({kind.key: {**_of_kind(configs, kind, arn)[arn], "tags": configs.tags[arn]}})
+
+    return get
+
+
+def _deleter(kind: _Kind) -> Handler:
+    def delete(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
+        arn = request.params["arn"]
+        with ctx.state.store(IvsConfigs) as configs:
+            found = _of_kind(configs, kind, arn)
+            if _channels_using(request, kind.channel_field, arn, configs):
+                raise _error("ConflictException", f"{kind.title} {arn} is in use by a channel", 409)
+            del found[arn]
+            configs.tags.pop(arn, None)
+        return AwsResponse.empty(204)
+
+    return delete
 
 
 # --- channels: the policy they name ----------------------------------------------------------------
