@@ -137,10 +137,10 @@ def parse_ivs_event(event: Mapping[str, Any], channel_id: str) -> StreamEventRec
     if not name or not session or not event.get("time") or not event.get("id"):
         raise ValidationError("event", "an IVS event needs id, time, detail.stream_id and an event or limit name")
     recording = None
-    if event.get("detail-type") == RECORDING and detail.get("recording_s3_key_prefix"):
+    if event.get("detail-type") == RECORDING:  # a Start Failure has no prefix: nothing was written
         recording = RecordingDetail(
             bucket=str(detail.get("recording_s3_bucket_name") or ""),
-            key_prefix=str(detail["recording_s3_key_prefix"]).strip("/"),
+            key_prefix=str(detail.get("recording_s3_key_prefix") or "").strip("/"),
             duration_ms=int(detail.get("recording_duration_ms") or 0),
         )
     return StreamEventRecord(
@@ -173,10 +173,10 @@ class Recorded:
 def _event_from_item(item: Mapping[str, Any]) -> StreamEventRecord:
     values = from_attributes(dict(item))
     recording = None
-    if values.get("recordingKeyPrefix"):
+    if "recordingBucket" in values:
         recording = RecordingDetail(
-            bucket=values.get("recordingBucket", ""),
-            key_prefix=values["recordingKeyPrefix"],
+            bucket=values["recordingBucket"],
+            key_prefix=values.get("recordingKeyPrefix", ""),
             duration_ms=int(values.get("recordingDurationMs") or 0),
         )
     return StreamEventRecord(

@@ -7,12 +7,16 @@ recording started, numbers not padded, as IVS's example shows):
 
 - `events/recording-started.json` when the broadcast starts, `events/recording-ended.json` when it ends;
 - `media/hls/master.m3u8` and `media/hls/<rendition>/playlist.m3u8`: valid HLS (VOD) that players parse,
-  with one segment per 10 s of broadcast; the segments are MPEG-TS null packets (valid, and empty);
-- `media/thumbnails/<rendition>/thumb<N>.jpg` every `targetIntervalSeconds`, and with LATEST storage
-  `media/latest_thumbnail/<rendition>/thumb.jpg`, rewritten while the channel is live.
+  with one segment per 10 s of broadcast (`<N>.ts`: MPEG-TS null packets, valid and empty), and the
+  byte-range variants IVS also writes (`byte-range-multivariant.m3u8`, `<rendition>/byte-range-variant.m3u8`);
+- `media/thumbnails/thumb<N>.jpg` every `targetIntervalSeconds`, and with LATEST storage
+  `media/latest_thumbnail/thumb.jpg`, rewritten while the channel is live.
 
-The "IVS Recording State Change" events (Recording Start, Recording End) go on the local bus as IVS
-sends them. The one rendition recorded is named after the ingest: `<height>p<fps>`.
+The metadata files have the low-latency schema (thumbnails as `path` and resolution, no renditions). The
+"IVS Recording State Change" events (Recording Start, Recording End, and Recording Start Failure when the
+bucket is gone) go on the local bus as IVS sends them. The one rendition recorded is named after the
+ingest: `<height>p<fps>`. File names IVS does not document (segments, thumbnails) follow what public
+code shows.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from emulator.local_aws.services.common import random_id
 from emulator.local_aws.state import LocalState
 
 SEGMENT_SECONDS = 10
+LATEST_THUMBNAIL = "latest_thumbnail/thumb.jpg"
 # A 1x1 mid-grey baseline JPEG (the standard tables; one block: DC 0, then end of block): every local thumbnail.
 THUMBNAIL = bytes.fromhex(
     "ffd8ffe000104a46494600010100000100010000ffdb004300080606070605080707070909080a0c140d0c0b0b0c1912130f141d1a"
@@ -77,24 +82,31 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _event(status: str, recording: Recording, channel: dict[str, Any], account_id: str, region: str,
-           duration_ms: int = 0) -> dict[str, Any]:  # fmt: skip
-    entry = ivs_events.entry(
-        ivs_events.RECORDING_CHANGE,
-        recording.channel_arn,
-        {
-            "channel_name": str(channel.get("name") or ""),
-            "stream_id": recording.stream_id,
-            "recording_status": status,
-            "recording_status_reason": "",
-            "recording_s3_bucket_name": recording.bucket,
-            "recording_s3_key_prefix": recording.prefix,
-            "recording_duration_ms": duration_ms,
-            "recording_session_id": recording.prefix.rsplit("/", 1)[-1],
-            "recording_session_stream_ids": [recording.stream_id],
-        },
-        datetime.now(UTC),
-    )
+def _event(
+    status: str,
+    channel: dict[str, Any],
+    stream_id: str,
+    account_id: str,
+    region: str,
+    *,
+    bucket: str,
+    prefix: str = "",
+    duration_ms: int = 0,
+    reason: str = "",
+) -> dict[str, Any]:
+    detail: dict[str, Any] = {
+        "channel_name": str(channel.get("name") or ""),
+        "stream_id": stream_id,
+        "recording_status": status,
+        "recording_status_reason": reason,
+        "recording_s3_bucket_name": bucket,
+        "recording_s3_key_prefix": prefix,
+        "recording_duration_ms": duration_ms,
+        "recording_session_id": prefix.rsplit("/", 1)[-1] if prefix else random_id(16),
+    }
+    if status == "Recording End":
+        detail["recording_session_stream_ids"] = [stream_id]  # only End lists them
+    entry = ivs_events.entry(ivs_events.RECORDING_CHANGE, str(channel["arn"]), detail, datetime.now(UTC))
     return eventbus.event_json(entry, event_id=str(uuid.uuid4()), account_id=account_id, region=region)
 
 
@@ -107,8 +119,20 @@ def start(
     account_id: str,
     region: str,
 ) -> dict[str, Any]:
-    """Begin recording a broadcast; the Recording Start event to put on the bus."""
+    """Begin recording a broadcast; the Recording Start event to put on the bus (Recording Start Failure,
+    and no recording, when the bucket is gone)."""
     now = datetime.now(UTC)
+    bucket = configuration["destinationConfiguration"]["s3"]["bucketName"]
+    if bucket not in s3_backends[account_id]["global"].buckets:
+        return _event(
+            "Recording Start Failure",
+            channel,
+            stream_id,
+            account_id,
+            region,
+            bucket=bucket,
+            reason="ValidationException",
+        )
     channel_id = str(channel["arn"]).rsplit("/", 1)[-1]
     video = ingest.get("video") or {}
     height, width = int(video.get("videoHeight") or 1080), int(video.get("videoWidth") or 1920)
@@ -117,7 +141,7 @@ def start(
     recording = Recording(
         channel_arn=str(channel["arn"]),
         stream_id=stream_id,
-        bucket=configuration["destinationConfiguration"]["s3"]["bucketName"],
+        bucket=bucket,
         prefix=f"ivs/v1/{account_id}/{channel_id}/{now.year}/{now.month}/{now.day}/{now.hour}/{now.minute}/"
         f"{random_id(12)}",
         rendition=f"{height}p{fps}",
@@ -142,7 +166,7 @@ def start(
     _thumbnail(recording, account_id)
     with state.store(Recordings) as recordings:
         recordings.live[recording.channel_arn] = recording
-    return _event("Recording Start", recording, channel, account_id, region)
+    return _event("Recording Start", channel, stream_id, account_id, region, bucket=bucket, prefix=recording.prefix)
 
 
 def tick(state: LocalState, channel_arn: str, account_id: str) -> None:
@@ -166,8 +190,17 @@ def end(state: LocalState, channel: dict[str, Any], account_id: str, region: str
     seconds = max((now - recording.started).total_seconds(), 0.001)
     segments = max(1, math.ceil(seconds / SEGMENT_SECONDS))
     base = f"{recording.prefix}/media/hls"
-    _put(account_id, recording.bucket, f"{base}/master.m3u8", _master(recording).encode())
-    _put(account_id, recording.bucket, f"{base}/{recording.rendition}/playlist.m3u8", _playlist(seconds).encode())
+    rendition = f"{base}/{recording.rendition}"
+    _put(account_id, recording.bucket, f"{base}/master.m3u8", _master(recording, "playlist.m3u8").encode())
+    _put(account_id, recording.bucket, f"{rendition}/playlist.m3u8", _playlist(seconds).encode())
+    multivariant = _master(recording, "byte-range-variant.m3u8")
+    _put(account_id, recording.bucket, f"{base}/byte-range-multivariant.m3u8", multivariant.encode())
+    _put(
+        account_id,
+        recording.bucket,
+        f"{rendition}/byte-range-variant.m3u8",
+        _playlist(seconds, byte_range=True).encode(),
+    )
     for index in range(segments):
         _put(account_id, recording.bucket, f"{base}/{recording.rendition}/{index}.ts", NULL_TS_PACKET)
     _thumbnail(recording, account_id)
@@ -181,44 +214,64 @@ def end(state: LocalState, channel: dict[str, Any], account_id: str, region: str
         "media": _media(recording, duration_ms),
     }
     _put(account_id, recording.bucket, f"{recording.prefix}/events/recording-ended.json", json.dumps(ended).encode())
-    return _event("Recording End", recording, channel, account_id, region, duration_ms)
-
-
-def _media(recording: Recording, duration_ms: int | None = None) -> dict[str, Any]:
-    rendition = {
-        "path": recording.rendition,
-        "resolution_width": recording.width,
-        "resolution_height": recording.height,
-    }
-    hls: dict[str, Any] = {
-        "path": "media/hls",
-        "playlist": "master.m3u8",
-        "renditions": [{**rendition, "playlist": "playlist.m3u8"}],
-    }
-    if duration_ms is not None:
-        hls["duration_ms"] = duration_ms
-    media: dict[str, Any] = {"hls": hls, "thumbnails": {"path": "media/thumbnails", "renditions": [rendition]}}
-    if recording.latest_thumbnail:
-        media["latest_thumbnail"] = {"path": "media/latest_thumbnail", "renditions": [rendition]}
-    return media
-
-
-def _master(recording: Recording) -> str:
-    return (
-        "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n"
-        f"#EXT-X-STREAM-INF:BANDWIDTH=3500000,RESOLUTION={recording.width}x{recording.height},"
-        'CODECS="avc1.4D4029,mp4a.40.2"\n'
-        f"{recording.rendition}/playlist.m3u8\n"
+    return _event(
+        "Recording End",
+        channel,
+        recording.stream_id,
+        account_id,
+        region,
+        bucket=recording.bucket,
+        prefix=recording.prefix,
+        duration_ms=duration_ms,
     )
 
 
-def _playlist(seconds: float) -> str:
-    lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{SEGMENT_SECONDS}", "#EXT-X-MEDIA-SEQUENCE:0",
+def _media(recording: Recording, duration_ms: int | None = None) -> dict[str, Any]:
+    size = {"resolution_width": recording.width, "resolution_height": recording.height}
+    hls: dict[str, Any] = {
+        "path": "media/hls",
+        "playlist": "master.m3u8",
+        "byte_range_playlist": "byte-range-multivariant.m3u8",
+        "renditions": [
+            {
+                "path": recording.rendition,
+                "playlist": "playlist.m3u8",
+                "byte_range_playlist": "byte-range-variant.m3u8",
+                **size,
+            }
+        ],
+    }
+    if duration_ms is not None:
+        hls["duration_ms"] = duration_ms
+    media: dict[str, Any] = {"hls": hls}
+    if recording.thumbnail_seconds:
+        media["thumbnails"] = {"path": "media/thumbnails", **size}
+        if recording.latest_thumbnail:
+            media["latest_thumbnail"] = {"path": f"media/{LATEST_THUMBNAIL}", **size}
+    return media
+
+
+def _master(recording: Recording, variant: str) -> str:
+    return (
+        "#EXTM3U\n#EXT-X-VERSION:4\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+        f"#EXT-X-STREAM-INF:BANDWIDTH=3500000,RESOLUTION={recording.width}x{recording.height},"
+        'CODECS="avc1.4D4029,mp4a.40.2"\n'
+        f"{recording.rendition}/{variant}\n"
+    )
+
+
+def _playlist(seconds: float, *, byte_range: bool = False) -> str:
+    """A VOD media playlist of `seconds` in 10 s segments; the byte-range form names each segment's bytes
+    (EXT-X-BYTERANGE needs version 4)."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:4", f"#EXT-X-TARGETDURATION:{SEGMENT_SECONDS}", "#EXT-X-MEDIA-SEQUENCE:0",
              "#EXT-X-PLAYLIST-TYPE:VOD"]  # fmt: skip
     left, index = seconds, 0
     while left > 0:
         length = min(SEGMENT_SECONDS, left)
-        lines += [f"#EXTINF:{length:.3f},", f"{index}.ts"]
+        lines.append(f"#EXTINF:{length:.3f},")
+        if byte_range:
+            lines.append(f"#EXT-X-BYTERANGE:{len(NULL_TS_PACKET)}@0")
+        lines.append(f"{index}.ts")
         left -= length
         index += 1
     return "\n".join([*lines, "#EXT-X-ENDLIST", ""])
@@ -227,14 +280,9 @@ def _playlist(seconds: float) -> str:
 def _thumbnail(recording: Recording, account_id: str) -> None:
     if not recording.thumbnail_seconds:
         return
-    key = f"{recording.prefix}/media/thumbnails/{recording.rendition}/thumb{recording.thumbnails}.jpg"
+    key = f"{recording.prefix}/media/thumbnails/thumb{recording.thumbnails}.jpg"
     _put(account_id, recording.bucket, key, THUMBNAIL)
     if recording.latest_thumbnail:
-        _put(
-            account_id,
-            recording.bucket,
-            f"{recording.prefix}/media/latest_thumbnail/{recording.rendition}/thumb.jpg",
-            THUMBNAIL,
-        )
+        _put(account_id, recording.bucket, f"{recording.prefix}/media/{LATEST_THUMBNAIL}", THUMBNAIL)
     recording.thumbnails += 1
     recording.last_thumbnail = time.monotonic()

@@ -86,6 +86,13 @@ def test_a_broadcast_leaves_ivs_s_recording_in_the_bucket_and_its_events_on_the_
     assert 2000 <= duration_ms < 10_000
     rendition = ended["media"]["hls"]["renditions"][0]
     assert (rendition["path"], rendition["resolution_height"]) == ("1080p30", 1080)
+    # (the low-latency schema: thumbnails as a path and a size, the latest one as its file)
+    assert ended["media"]["thumbnails"] == {
+        "path": "media/thumbnails",
+        "resolution_width": 1920,
+        "resolution_height": 1080,
+    }
+    assert ended["media"]["latest_thumbnail"]["path"] == "media/latest_thumbnail/thumb.jpg"
     # AND the HLS is a VOD a player can parse: the master names the rendition, whose segments exist
     master = body(s3, bucket, f"{prefix}/media/hls/master.m3u8").decode()
     assert master.startswith("#EXTM3U\n") and "#EXT-X-STREAM-INF:" in master
@@ -96,10 +103,18 @@ def test_a_broadcast_leaves_ivs_s_recording_in_the_bucket_and_its_events_on_the_
     assert abs(sum(durations) * 1000 - duration_ms) < 5
     segments = [line for line in playlist if line and not line.startswith("#")]
     assert all(body(s3, bucket, f"{prefix}/media/hls/1080p30/{s}")[:1] == b"\x47" for s in segments)
+    # AND its byte-range variant names the same segments
+    ranged = body(s3, bucket, f"{prefix}/media/hls/1080p30/byte-range-variant.m3u8").decode().splitlines()
+    assert [line for line in ranged if line and not line.startswith("#")] == segments
+    assert sum(line.startswith("#EXT-X-BYTERANGE:") for line in ranged) == len(segments)
+    assert (
+        "1080p30/byte-range-variant.m3u8"
+        in body(s3, bucket, f"{prefix}/media/hls/byte-range-multivariant.m3u8").decode()
+    )
     # AND thumbnails: a sequence, and the latest one
-    thumbnails = [k for k in stored if "/media/thumbnails/1080p30/" in k]
+    thumbnails = [k for k in stored if re.fullmatch(rf"{prefix}/media/thumbnails/thumb\d+\.jpg", k)]
     assert len(thumbnails) >= 2
-    latest = body(s3, bucket, f"{prefix}/media/latest_thumbnail/1080p30/thumb.jpg")
+    latest = body(s3, bucket, f"{prefix}/media/latest_thumbnail/thumb.jpg")
     assert latest[:2] == b"\xff\xd8" and latest[-2:] == b"\xff\xd9"
     # AND IVS's Recording Start and Recording End went to the stream events function
     recorded = [e for e in recorder.events("streams") if e["detail-type"] == "IVS Recording State Change"]
@@ -108,7 +123,24 @@ def test_a_broadcast_leaves_ivs_s_recording_in_the_bucket_and_its_events_on_the_
     assert {e["detail"]["recording_s3_key_prefix"] for e in mine} == {prefix}
     assert {e["detail"]["recording_s3_bucket_name"] for e in mine} == {bucket}
     assert mine[-1]["detail"]["recording_duration_ms"] == duration_ms
+    assert mine[-1]["detail"]["recording_session_stream_ids"] == [stream_id]
+    assert "recording_session_stream_ids" not in mine[0]["detail"]
     assert mine[0]["resources"] == [channel["arn"]]
+
+
+def test_a_recording_whose_bucket_is_gone_fails_to_start_and_writes_nothing(
+    local_aws: Any, local_functions: Any, ivs: Any, s3: Any
+) -> None:
+    recorder = local_functions({"streams": lambda event: None})
+    channel, bucket = recording_channel(ivs, s3)
+    s3.delete_bucket(Bucket=bucket)
+    stream_id = broadcast(local_aws.endpoint, channel, 0.3, ticks=1)
+    assert local_aws.wait_for_events()
+    mine = [e for e in recorder.events("streams") if e["detail"].get("stream_id") == stream_id]
+    assert [(e["detail"]["recording_status"], e["detail"]["recording_status_reason"]) for e in mine] == [
+        ("Recording Start Failure", "ValidationException")
+    ]
+    assert mine[0]["detail"]["recording_s3_key_prefix"] == ""
 
 
 def test_a_channel_without_a_recording_configuration_records_nothing(

@@ -81,9 +81,9 @@ def recording_detail(account: AccountItem, session: str, name: str) -> dict[str,
     if not name.startswith("Recording"):
         return {}
     return {
-        "recording_status_reason": "",
+        "recording_status_reason": "ValidationException" if name == "Recording Start Failure" else "",
         "recording_s3_bucket_name": "recordings",
-        "recording_s3_key_prefix": RECORDING_PREFIX,
+        "recording_s3_key_prefix": "" if name == "Recording Start Failure" else RECORDING_PREFIX,
         "recording_duration_ms": RECORDING_MS if name == "Recording End" else 0,
         "recording_session_id": f"rs-{session}",
         "recording_session_stream_ids": [session],
@@ -206,6 +206,8 @@ def test_a_session_s_recording_follows_its_newest_recording_event(
     result = stored(core, account, session)
     assert result["recording"]["status"] == status
     assert result["hasErrorEvent"] == (status == "FAILED")
+    # (a recording that never started was written nowhere)
+    assert (result["recording"]["keyPrefix"] == "") == (steps == ["Recording Start Failure"])
 
 
 def test_a_late_end_of_an_old_session_does_not_end_the_new_one(streams: Any, core: Core) -> None:
