@@ -21,6 +21,7 @@ from core.playback import PlaybackTokens, SigningKey
 from core.products import ProductSearch
 from core.publisher import Publisher
 from core.ranking import FollowRanking
+from core.recordings import Recordings
 from core.sessions import Sessions
 from core.settings import Settings, SettingsError
 from core.store import Table
@@ -57,6 +58,12 @@ class Core:
 
     def assets(self) -> Assets:
         return Assets(self.clients.s3, self.settings.assets_bucket)
+
+    def recordings(self) -> Recordings | None:
+        """The stage's recordings, or None where it does not record."""
+        if not self.settings.recordings_bucket:
+            return None
+        return Recordings(self.clients.s3, self.settings.recordings_bucket)
 
     def cognito(self, user_pool_id: str | None = None) -> Cognito:
         pool = user_pool_id or self.settings.user_pool_id
@@ -147,4 +154,6 @@ class Core:
 
     @cached_property
     def deletion(self) -> Deletion:
-        return Deletion(self.table, self.follows, self.users, self.ivs, self.chat, self.assets, self.cognito)
+        return Deletion(
+            self.table, self.follows, self.users, self.ivs, self.chat, self.assets, self.cognito, self.recordings
+        )

@@ -28,6 +28,7 @@ from core.follows import Follows
 from core.ivs import IvsAdmin
 from core.models import AccountItem, to_attributes
 from core.ranking import all_followers
+from core.recordings import Recordings
 from core.store import Table, error_code
 from core.timefmt import now_iso
 from core.users import Users
@@ -46,6 +47,7 @@ class Deletion:
         chat: Callable[[], Chat],
         assets: Callable[[], Assets],
         cognito: Callable[[], Cognito],
+        recordings: Callable[[], Recordings | None] = lambda: None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._table = table
@@ -55,6 +57,7 @@ class Deletion:
         self._chat = chat
         self._assets = assets
         self._cognito = cognito
+        self._recordings = recordings
         self._clock = clock
 
     def delete_account(self, caller: Caller) -> None:
@@ -69,6 +72,10 @@ class Deletion:
                 self._ivs().delete_channel(account.channel_arn)
             if account.chat_room_arn:
                 self._chat().delete_room(account.chat_room_arn)
+            recordings = self._recordings()
+            if account.channel_arn and recordings is not None:
+                # After the channel is gone, so nothing records again behind us.
+                recordings.delete_channel_recordings(account.channel_arn)
         user = {":pk": {"S": t.user_pk(caller.sub)}}
         self._assets().delete_user_objects(caller.sub)
         self._follows.remove_all_of(caller.sub)

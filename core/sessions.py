@@ -28,7 +28,8 @@ from core.store import Table, error_code
 STATE, HEALTH, LIMIT = "IVS Stream State Change", "IVS Stream Health Change", "IVS Limit Breach"
 RECORDING = "IVS Recording State Change"
 DETAIL_TYPES = (STATE, HEALTH, LIMIT, RECORDING)
-# A session's recording, by the newest of its recording events (`recording_status`).
+# A recording's life, in order; a session's recording is what the newest of its recording events says.
+RECORDING_STEPS = ("Recording Start", "Recording Start Failure", "Recording End", "Recording End Failure")
 RECORDING_STATES = {
     "Recording Start": "RECORDING",
     "Recording End": "AVAILABLE",
@@ -93,7 +94,8 @@ def _recording(events: list[StreamEventRecord]) -> dict[str, Any] | None:
     recorded = [e for e in events if e.type == RECORDING and e.name in RECORDING_STATES and e.recording]
     if not recorded:
         return None
-    newest = recorded[-1]
+    # Event times are to the second: within one, the later step of a recording's life is the newer event.
+    newest = max(recorded, key=lambda e: (e.event_time, RECORDING_STEPS.index(e.name)))
     detail = newest.recording
     assert detail is not None
     ended = [e.recording.duration_ms for e in recorded if e.name == "Recording End" and e.recording]

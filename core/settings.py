@@ -110,6 +110,9 @@ class Settings:
         default="",
         metadata=_env("RECORDING_CONFIGURATION_ARN", "IVS recording configuration of new channels (blank: none)"),
     )
+    recordings_bucket: str = field(
+        default="", metadata=_env("RECORDINGS_BUCKET", "S3 bucket IVS records into (blank: the stage does not record)")
+    )
     playback_restriction_policy_arn: str = field(
         default="",
         metadata=_env("PLAYBACK_RESTRICTION_POLICY_ARN", "IVS playback restriction policy of new channels"),

@@ -64,6 +64,7 @@ def local_settings(resources: LocalResources, graphql_url: str = "") -> Settings
         following_queue_url=resources.following_queue_url,
         recording_configuration_arn=resources.recording_configuration_arn,
         playback_restriction_policy_arn=resources.playback_restriction_policy_arn,
+        recordings_bucket=resources.recordings_bucket,
         # The same PA-API client, pointed at the local AWS's offline catalogue.
         product_api_endpoint=resources.endpoint,
     )

@@ -34,6 +34,8 @@ Access = Literal[
     "product_api",
     # Send jobs to the `following` queue (QUEUES): the re-ranking of a channel in its followers' lists.
     "following_queue",
+    # List and delete the recordings IVS wrote (account deletion); nothing where the stage does not record.
+    "recordings_bucket",
 ]
 Architecture = Literal["x86_64", "arm64"]
 
@@ -115,6 +117,7 @@ FUNCTIONS: dict[str, FunctionDefinition] = {
             "assets_bucket",
             "playback_key",
             "product_api",
+            "recordings_bucket",
         ),
     ),
     "cognito": FunctionDefinition(
@@ -347,6 +350,7 @@ def function_settings(
     following_queue_url: str = "",
     recording_configuration_arn: str = "",
     playback_restriction_policy_arn: str = "",
+    recordings_bucket: str = "",
 ) -> Settings:
     """The settings every function of a deployment gets: CDK and the local stack both call this.
     (The Cognito trigger function gets `user_pool_id=""`: see `Settings.user_pool_id`.)"""
@@ -373,6 +377,7 @@ def function_settings(
         following_queue_url=following_queue_url,
         recording_configuration_arn=recording_configuration_arn,
         playback_restriction_policy_arn=playback_restriction_policy_arn,
+        recordings_bucket=recordings_bucket,
     )
 
 
@@ -436,4 +441,6 @@ def function_env(function: FunctionDefinition, settings: Settings) -> dict[str, 
         settings = replace(settings, graphql_url="")
     if "following_queue" not in function.access:
         settings = replace(settings, following_queue_url="")
+    if "recordings_bucket" not in function.access:
+        settings = replace(settings, recordings_bucket="")
     return settings.to_env()

@@ -73,6 +73,12 @@ STACK_SUPPRESSIONS: tuple[NagPackSuppression, ...] = (
     ),
     NagPackSuppression(
         id="AwsSolutions-IAM5",
+        reason="Recordings live under keys IVS makes at run time (ivs/v1/<account>/<channel>/...); account "
+        "deletion may delete this bucket's objects only.",
+        applies_to=[_resource(r"<VideoRecordings[0-9A-F]+\.Arn>\/\*")],
+    ),
+    NagPackSuppression(
+        id="AwsSolutions-IAM5",
         reason="CDK's AppSync Lambda data source role may invoke the function's versions and aliases "
         "(<function-arn>:*) as well as the function itself; it names one function only.",
         applies_to=[_resource(r"<Functions[A-Za-z0-9]+\.Arn>:\*")],

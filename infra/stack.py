@@ -76,6 +76,7 @@ class UgcStack(Stack):
             following_queue_url=queues.by_name["following"].queue_url,
             recording_configuration_arn=video.recording_configuration_arn,
             playback_restriction_policy_arn=video.policy.attr_arn,
+            recordings_bucket=video.recordings.bucket_name if video.recordings else "",
         )
         functions = Functions(
             self,
@@ -94,6 +95,7 @@ class UgcStack(Stack):
             graphql_api=api.api,
             publish_mutations=api.iam_only_mutations,
             queues=queues.by_name,
+            recordings_bucket=video.recordings,
         )
         queues.connect(functions.by_name)
         triggers = Triggers(

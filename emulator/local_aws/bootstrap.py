@@ -115,6 +115,7 @@ class LocalResources:
             following_queue_url=self.following_queue_url,
             recording_configuration_arn=self.recording_configuration_arn,
             playback_restriction_policy_arn=self.playback_restriction_policy_arn,
+            recordings_bucket=self.recordings_bucket,
         )
 
 

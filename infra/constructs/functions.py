@@ -117,6 +117,7 @@ class Functions(Construct):
         graphql_api: appsync.IGraphqlApi,
         publish_mutations: Sequence[str],
         queues: Mapping[str, sqs.IQueue],
+        recordings_bucket: s3.IBucket | None = None,
         definitions: Mapping[str, FunctionDefinition] = FUNCTIONS,
     ) -> None:
         """`publish_mutations`: the Mutation fields the `publish` access may call (the API's IAM-only ones).
@@ -132,6 +133,7 @@ class Functions(Construct):
         self._graphql_api = graphql_api
         self._publish_mutations = tuple(publish_mutations)
         self._queues = dict(queues)
+        self._recordings_bucket = recordings_bucket
         self.by_name: dict[str, lambda_.Function] = {}
         for name, definition in definitions.items():
             log_group = logs.LogGroup(
@@ -203,6 +205,16 @@ class Functions(Construct):
                 raise ValueError(f"function {function.node.id}: publish access, but the API has no IAM-only mutation")
             # appsync:GraphQL on arn:...:apis/<id>/types/Mutation/fields/<name>, one ARN per mutation.
             self._graphql_api.grant_mutation(function, *self._publish_mutations)
+        elif access == "recordings_bucket":
+            if self._recordings_bucket is not None:
+                function.add_to_role_policy(
+                    iam.PolicyStatement(
+                        actions=["s3:DeleteObject"], resources=[self._recordings_bucket.arn_for_objects("*")]
+                    )
+                )
+                function.add_to_role_policy(
+                    iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self._recordings_bucket.bucket_arn])
+                )
         elif access.endswith("_queue"):
             # "<name>_queue": send to QUEUES[<name>].
             self._queues[access.removesuffix("_queue")].grant_send_messages(function)

@@ -96,6 +96,7 @@ ACCESS_ACTIONS: dict[str, set[str]] = {
     "playback_key": {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
     "product_api": {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
     "following_queue": {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
+    "recordings_bucket": {"s3:DeleteObject", "s3:ListBucket"},
 }
 # What CDK's SqsEventSource grants the consuming function (Lambda's poller acts with its role).
 QUEUE_CONSUMER_ACTIONS = {
@@ -137,6 +138,8 @@ def _secret(synth: Synth, prefix: str) -> dict[str, Any]:
 def _granted(synth: Synth, kind: str) -> set[str]:
     """What an access kind grants on this stage: product search's secret exists only where it is on."""
     if kind == "product_api" and not synth.config.enable_amazon_product_stream_action:
+        return set()
+    if kind == "recordings_bucket" and not synth.config.recording:
         return set()
     return ACCESS_ACTIONS[kind]
 
@@ -349,6 +352,7 @@ def test_function_environment_is_what_function_settings_gives_each_function(each
     }
     if each_stage.config.recording:
         resources["<recording>"] = {"Fn::GetAtt": [each_stage.only_id("AWS::IVS::RecordingConfiguration"), "Arn"]}
+        resources["<recordings>"] = {"Ref": each_stage.id_with_prefix("AWS::S3::Bucket", "VideoRecordings")}
 
     if each_stage.config.enable_amazon_product_stream_action:
         resources["<product>"] = _secret(each_stage, PRODUCT_API_SECRET)
@@ -377,6 +381,7 @@ def test_function_environment_is_what_function_settings_gives_each_function(each
             following_queue_url="<following>",
             playback_restriction_policy_arn="<policy>",
             recording_configuration_arn="<recording>" if each_stage.config.recording else "",
+            recordings_bucket="<recordings>" if each_stage.config.recording else "",
         )
         expected = function_env(FUNCTIONS[name], settings)
         assert env == {key: resources.get(value, value) for key, value in expected.items()}, name
@@ -560,6 +565,7 @@ def test_grants_name_the_stack_resources_or_this_accounts_ivs_resources(synths: 
     secrets = list(dev.resources("AWS::SecretsManager::Secret"))
     pool = dev.only_id("AWS::Cognito::UserPool")
     bucket = _arn(dev.id_with_prefix("AWS::S3::Bucket", "AssetsBucket"))
+    recordings = _arn(dev.id_with_prefix("AWS::S3::Bucket", "VideoRecordings")) if dev.config.recording else None
     expected: dict[str, list[list[Any]]] = {
         "dynamodb": [[_arn(table), {"Fn::Join": ["", [_arn(table), "/index/*"]]}]],
         # (a function reading several secrets gets one statement naming them: CDK minimises policies)
@@ -569,7 +575,8 @@ def test_grants_name_the_stack_resources_or_this_accounts_ivs_resources(synths: 
             for chosen in itertools.combinations(secrets, size)
         ],
         "cognito-idp": [[_arn(pool)]],
-        "s3": [[bucket], [{"Fn::Join": ["", [bucket, "/*"]]}]],
+        "s3": [[bucket], [{"Fn::Join": ["", [bucket, "/*"]]}]]
+        + ([[recordings], [{"Fn::Join": ["", [recordings, "/*"]]}]] if recordings else []),
         # AND IVS resources, which IVS makes at runtime, are those of this account and region
         "ivs": [["*"], [every_arn("ivs", "channel"), every_arn("ivs", "stream-key")], [every_arn("ivs", "channel")]],
         "ivschat": [[every_arn("ivschat", "room")]],
