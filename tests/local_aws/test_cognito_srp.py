@@ -28,8 +28,9 @@ def new_name(prefix: str = "srp") -> str:
     return f"{prefix}{uuid.uuid4().hex[:8]}"
 
 
-def create_user(cognito, pool_id, username, password=PASSWORD, **attributes):
-    """A confirmed user with a verified e-mail address (and any other attributes given)."""
+def create_user(cognito, pool_id, username, password=PASSWORD, *, permanent=True, **attributes):
+    """A user an administrator created with a verified e-mail address (and any other attributes given):
+    confirmed with `password`, or with it as a temporary password (`permanent=False`)."""
     email = f"{username.lower()}@example.com" if "@" not in username else username
     given = {"email": email, "email_verified": "true", **attributes}
     created = cognito.admin_create_user(
@@ -37,9 +38,23 @@ def create_user(cognito, pool_id, username, password=PASSWORD, **attributes):
         Username=username,
         UserAttributes=[{"Name": k, "Value": v} for k, v in given.items()],
         MessageAction="SUPPRESS",
+        **({} if permanent else {"TemporaryPassword": password}),
     )["User"]
-    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
+    if permanent:
+        cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
     return created
+
+
+def signed_up(cognito, client_id, password=PASSWORD):
+    """A user who signed up themselves (not confirmed yet): their username."""
+    username = new_name()
+    cognito.sign_up(
+        ClientId=client_id,
+        Username=username,
+        Password=password,
+        UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"}],
+    )
+    return username
 
 
 @pytest.fixture
@@ -202,13 +217,7 @@ def test_where_the_email_is_the_username_the_challenge_names_the_users_id(cognit
 def test_srp_proves_whichever_password_the_user_has_now(cognito, pool):
     # GIVEN a user who signed up, was confirmed, then changed their password
     _, client_id = pool
-    username = new_name()
-    cognito.sign_up(
-        ClientId=client_id,
-        Username=username,
-        Password=PASSWORD,
-        UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"}],
-    )
+    username = signed_up(cognito, client_id)
     cognito.admin_confirm_sign_up(UserPoolId=pool[0], Username=username)
     tokens = srp(cognito, pool, username).authenticate_user()["AuthenticationResult"]
     cognito.change_password(AccessToken=tokens["AccessToken"], PreviousPassword=PASSWORD, ProposedPassword=NEW_PASSWORD)
@@ -241,13 +250,7 @@ def test_a_temporary_password_leads_to_new_password_required(cognito, pool):
     # GIVEN a user an administrator created with a temporary password
     pool_id, client_id = pool
     username = new_name()
-    cognito.admin_create_user(
-        UserPoolId=pool_id,
-        Username=username,
-        TemporaryPassword=PASSWORD,
-        UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"}],
-        MessageAction="SUPPRESS",
-    )
+    create_user(cognito, pool_id, username, permanent=False)
     # WHEN they prove the temporary password with SRP
     _, _, answer = challenge(cognito, pool, username)
     step = respond(cognito, pool, answer)
@@ -286,13 +289,7 @@ def test_an_unknown_user_is_refused(cognito, pool, user):
 def test_an_unconfirmed_user_is_refused_until_confirmed(cognito, pool):
     # GIVEN a user who signed up and has not confirmed yet
     pool_id, client_id = pool
-    username = new_name()
-    cognito.sign_up(
-        ClientId=client_id,
-        Username=username,
-        Password=PASSWORD,
-        UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"}],
-    )
+    username = signed_up(cognito, client_id)
     # WHEN they sign in with SRP
     # THEN Cognito says they are not confirmed (before any password is proven, as Cognito does)
     with pytest.raises(cognito.exceptions.UserNotConfirmedException):
