@@ -396,6 +396,15 @@ class Sessions:
         events = [_event_from_item(i) for i in items if i["SK"]["S"].startswith(t.EVENT_PREFIX)]
         return from_attributes(session), sorted(events, key=_order)
 
+    def due_sessions(self, now_iso: str) -> list[dict[str, Any]]:
+        """The ended sessions whose metrics snapshot is due: one Query and one consistent BatchGetItem per 100."""
+        keys = [
+            {"PK": {"S": t.session_pk(session_id)}, "SK": {"S": t.SESSION_SK}}
+            for session_id in self.due_snapshots(now_iso)
+        ]
+        sessions = [from_attributes(item) for item in self._table.batch_get(keys, consistent=True)]
+        return [s for s in sessions if s.get("startedAt") and s.get("endedAt")]
+
     def due_snapshots(self, now_iso: str) -> list[str]:
         items = self._table.query_all(
             IndexName=t.SNAPSHOT_DUE.name,

@@ -52,18 +52,20 @@ class Table:
             if not start:
                 return
 
-    def batch_get(self, keys: list[dict[str, Any]], attempts: int = 5) -> list[dict[str, Any]]:
+    def batch_get(
+        self, keys: list[dict[str, Any]], attempts: int = 5, *, consistent: bool = False
+    ) -> list[dict[str, Any]]:
         """BatchGetItem for any number of keys: one request per 100 (DynamoDB's limit per call; batch
         resolvers get up to a stage's maxBatchSize of fields at once), retrying unprocessed keys
         (throttling) with backoff."""
         found: list[dict[str, Any]] = []
         for start in range(0, len(keys), BATCH_GET_LIMIT):
-            found.extend(self._batch_get_page(keys[start : start + BATCH_GET_LIMIT], attempts))
+            found.extend(self._batch_get_page(keys[start : start + BATCH_GET_LIMIT], attempts, consistent))
         return found
 
-    def _batch_get_page(self, keys: list[dict[str, Any]], attempts: int) -> list[dict[str, Any]]:
+    def _batch_get_page(self, keys: list[dict[str, Any]], attempts: int, consistent: bool) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
-        pending: dict[str, Any] = {self.name: {"Keys": keys}}
+        pending: dict[str, Any] = {self.name: {"Keys": keys, "ConsistentRead": consistent}}
         for attempt in range(attempts):
             out = self.client.batch_get_item(RequestItems=pending)
             found.extend(out.get("Responses", {}).get(self.name, []))

@@ -25,7 +25,9 @@ def _handle(event: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
             logger.exception("ranking job failed", channel=job.channel_id, version=job.version)
             failures.append({"itemIdentifier": record["messageId"]})
             continue
-        logger.info(
+        # Most jobs of a small channel find an empty shard: those are not worth a line each.
+        log = logger.info if result.updated or result.continued or result.stale else logger.debug
+        log(
             "ranked",
             channel=job.channel_id,
             version=job.version,

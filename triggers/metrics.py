@@ -12,9 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from core import table as t
 from core.metrics import CHANNELS_PER_CALL, Window, align_down, clipped, next_step, parse, window
-from core.models import from_attributes
 from core.timefmt import iso
 from triggers.runtime import core, guarded, logger
 
@@ -54,14 +52,10 @@ def _publish(metrics: dict[str, Any]) -> bool:
 
 
 def _snapshot_ended(now: datetime) -> int:
-    due: list[tuple[str, dict[str, Any], Window]] = []
-    for session_id in core().sessions.due_snapshots(iso(now)):
-        raw = core().table.get(t.session_pk(session_id), t.SESSION_SK, consistent=True)
-        if raw is None:
-            continue
-        session = from_attributes(raw)
-        if session.get("startedAt") and session.get("endedAt"):
-            due.append((session_id, session, window(session["startedAt"], session["endedAt"], now)))
+    due = [
+        (session["sessionId"], session, window(session["startedAt"], session["endedAt"], now))
+        for session in core().sessions.due_sessions(iso(now))
+    ]
     # Sessions of one resolution share calls: each call reads the span of its sessions, then each session
     # keeps its own window's points.
     by_period: dict[int, list[tuple[str, dict[str, Any], Window]]] = defaultdict(list)
