@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from core.channels import Channels
@@ -59,44 +60,63 @@ PEM_PRIVATE_KEY_MARK = "PRIVATE KEY-----"
 
 
 class PlaybackKeyError(ValueError):
-    """The playback key secret holds a private key IVS cannot use."""
+    """The key secret holds a private key of another kind than the one it is meant to hold."""
 
 
-def generate_private_key_pem() -> str:
-    """A new EC P-384 private key (the only curve IVS accepts for playback keys), PKCS#8 PEM."""
+class KeyKind(StrEnum):
+    """The signing keys a stage keeps in Secrets Manager, made at deploy time (`KEY_KIND_PROPERTY`)."""
+
+    # IVS playback tokens of private channels: IVS accepts only P-384 playback keys.
+    EC_P384 = "EC_P384"
+    # CloudFront signed URLs of recordings (core/recordings.py): CloudFront public keys are RSA 2048.
+    RSA_2048 = "RSA_2048"
+
+
+KEY_KIND_PROPERTY = "KeyKind"
+_RSA_BITS = 2048
+
+
+def generate_private_key_pem(kind: KeyKind = KeyKind.EC_P384) -> str:
+    """A new private key of the kind, PKCS#8 PEM."""
     from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-    key = ec.generate_private_key(ec.SECP384R1())
+    key: Any
+    if kind is KeyKind.RSA_2048:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=_RSA_BITS)
+    else:
+        key = ec.generate_private_key(ec.SECP384R1())
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
 
 
-def _load_private_key(private_key_pem: str) -> Any:
-    """The P-384 private key of a PEM. ValueError when the text is no PEM private key at all;
-    PlaybackKeyError when it is one, but not the kind IVS accepts."""
+def _load_private_key(private_key_pem: str, kind: KeyKind = KeyKind.EC_P384) -> Any:
+    """The private key of a PEM. ValueError when the text is no PEM private key at all; PlaybackKeyError
+    when it is one, but not of the kind (a token or URL signed with it would never be accepted)."""
     from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
     key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp384r1":
-        # IVS accepts only P-384 playback keys: a token signed otherwise would never play.
+    if kind is KeyKind.RSA_2048:
+        if not isinstance(key, rsa.RSAPrivateKey) or key.key_size != _RSA_BITS:
+            raise PlaybackKeyError("the recordings private key is not an RSA 2048 key")
+    elif not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp384r1":
         raise PlaybackKeyError("the playback private key is not an EC P-384 key")
     return key
 
 
-def public_key_pem(private_key_pem: str) -> str:
+def public_key_pem(private_key_pem: str, kind: KeyKind = KeyKind.EC_P384) -> str:
     """The SubjectPublicKeyInfo PEM of a private key: what ImportPlaybackKeyPair (and
-    AWS::IVS::PlaybackKeyPair's PublicKeyMaterial) takes."""
+    AWS::IVS::PlaybackKeyPair's PublicKeyMaterial) or CloudFront's CreatePublicKey takes."""
     from cryptography.hazmat.primitives import serialization
 
-    public = _load_private_key(private_key_pem).public_key()
+    public = _load_private_key(private_key_pem, kind).public_key()
     pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     return pem.decode()
 
 
-def ensure_signing_key(secretsmanager: Any, secret_id: str) -> str:
+def ensure_signing_key(secretsmanager: Any, secret_id: str, kind: KeyKind = KeyKind.EC_P384) -> str:
     """The public PEM of the signing key the secret holds, after generating and storing one if the secret
     holds no PEM private key yet (a new secret's random placeholder).
 
@@ -105,14 +125,14 @@ def ensure_signing_key(secretsmanager: Any, secret_id: str) -> str:
     """
     current = str(secretsmanager.get_secret_value(SecretId=secret_id)["SecretString"])
     try:
-        return public_key_pem(current)
+        return public_key_pem(current, kind)
     except PlaybackKeyError:
         raise
     except ValueError:
         pass  # no PEM key at all: the placeholder a new secret starts with
-    private_pem = generate_private_key_pem()
+    private_pem = generate_private_key_pem(kind)
     secretsmanager.put_secret_value(SecretId=secret_id, SecretString=private_pem)
-    return public_key_pem(private_pem)
+    return public_key_pem(private_pem, kind)
 
 
 class SigningKey:

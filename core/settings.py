@@ -113,6 +113,20 @@ class Settings:
     recordings_bucket: str = field(
         default="", metadata=_env("RECORDINGS_BUCKET", "S3 bucket IVS records into (blank: the stage does not record)")
     )
+    # Where recordings are read: the recordings distribution (CloudFront; locally the local edge), which
+    # serves only URLs signed with the recordings key (core/recordings.py). Blank where nothing is served.
+    recordings_base_url: str = field(
+        default="",
+        metadata=_env("RECORDINGS_BASE_URL", "Base URL of the recordings distribution (blank: recordings not served)"),
+    )
+    recordings_key_id: str = field(
+        default="",
+        metadata=_env("RECORDINGS_KEY_ID", "Id of the CloudFront public key the recordings distribution trusts"),
+    )
+    recordings_key_secret_arn: str = field(
+        default="",
+        metadata=_env("RECORDINGS_KEY_SECRET_ARN", "Secret holding the RSA private key that signs recording URLs"),
+    )
     playback_restriction_policy_arn: str = field(
         default="",
         metadata=_env("PLAYBACK_RESTRICTION_POLICY_ARN", "IVS playback restriction policy of new channels"),

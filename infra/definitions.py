@@ -34,8 +34,12 @@ Access = Literal[
     "product_api",
     # Send jobs to the `following` queue (QUEUES): the re-ranking of a channel in its followers' lists.
     "following_queue",
-    # List and delete the recordings IVS wrote (account deletion); nothing where the stage does not record.
+    # List and delete the recordings IVS wrote (deleteRecording, account deletion); read the key that signs
+    # their URLs. Nothing where the stage does not record.
     "recordings_bucket",
+    # List a recording's thumbnails once it ends (the stream events function); nothing where the stage does
+    # not record.
+    "recordings_listing",
 ]
 Architecture = Literal["x86_64", "arm64"]
 
@@ -137,7 +141,7 @@ FUNCTIONS: dict[str, FunctionDefinition] = {
         name="streams",
         handler="triggers.stream_events.handler",
         description="IVS EventBridge events: sessions, live state, events, limit breaches; publishes changes",
-        access=("table", "ivs_sessions", "publish", "following_queue"),
+        access=("table", "ivs_sessions", "publish", "following_queue", "recordings_listing"),
         knows_graphql_url=True,
     ),
     "following": FunctionDefinition(
@@ -351,6 +355,9 @@ def function_settings(
     recording_configuration_arn: str = "",
     playback_restriction_policy_arn: str = "",
     recordings_bucket: str = "",
+    recordings_base_url: str = "",
+    recordings_key_id: str = "",
+    recordings_key_secret_arn: str = "",
 ) -> Settings:
     """The settings every function of a deployment gets: CDK and the local stack both call this.
     (The Cognito trigger function gets `user_pool_id=""`: see `Settings.user_pool_id`.)"""
@@ -378,6 +385,9 @@ def function_settings(
         recording_configuration_arn=recording_configuration_arn,
         playback_restriction_policy_arn=playback_restriction_policy_arn,
         recordings_bucket=recordings_bucket,
+        recordings_base_url=recordings_base_url,
+        recordings_key_id=recordings_key_id,
+        recordings_key_secret_arn=recordings_key_secret_arn,
     )
 
 
@@ -441,6 +451,8 @@ def function_env(function: FunctionDefinition, settings: Settings) -> dict[str, 
         settings = replace(settings, graphql_url="")
     if "following_queue" not in function.access:
         settings = replace(settings, following_queue_url="")
-    if "recordings_bucket" not in function.access:
+    if not {"recordings_bucket", "recordings_listing"} & set(function.access):
         settings = replace(settings, recordings_bucket="")
+    if "recordings_bucket" not in function.access:
+        settings = replace(settings, recordings_key_id="", recordings_key_secret_arn="")
     return settings.to_env()
