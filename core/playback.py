@@ -91,7 +91,7 @@ def generate_private_key_pem(kind: KeyKind = KeyKind.EC_P384) -> str:
     ).decode()
 
 
-def _load_private_key(private_key_pem: str, kind: KeyKind = KeyKind.EC_P384) -> Any:
+def load_private_key(private_key_pem: str, kind: KeyKind = KeyKind.EC_P384) -> Any:
     """The private key of a PEM. ValueError when the text is no PEM private key at all; PlaybackKeyError
     when it is one, but not of the kind (a token or URL signed with it would never be accepted)."""
     from cryptography.hazmat.primitives import serialization
@@ -111,7 +111,7 @@ def public_key_pem(private_key_pem: str, kind: KeyKind = KeyKind.EC_P384) -> str
     AWS::IVS::PlaybackKeyPair's PublicKeyMaterial) or CloudFront's CreatePublicKey takes."""
     from cryptography.hazmat.primitives import serialization
 
-    public = _load_private_key(private_key_pem, kind).public_key()
+    public = load_private_key(private_key_pem, kind).public_key()
     pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     return pem.decode()
 
@@ -170,7 +170,7 @@ def sign_playback_token(
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-    key = _load_private_key(private_key_pem)
+    key = load_private_key(private_key_pem)
     claims: dict[str, Any] = {CHANNEL_ARN_CLAIM: channel_arn, ORIGIN_CLAIM: origin, "exp": expires}
     if viewer_id:
         claims[VIEWER_ID_CLAIM] = viewer_id[:_MAX_VIEWER_ID]
