@@ -21,7 +21,7 @@ from core.playback import PlaybackTokens, SigningKey
 from core.products import ProductSearch
 from core.publisher import Publisher
 from core.ranking import FollowRanking
-from core.recordings import Recordings
+from core.recordings import RecordingLibrary, Recordings, RecordingUrls
 from core.sessions import Sessions
 from core.settings import Settings, SettingsError
 from core.store import Table
@@ -35,6 +35,8 @@ class Core:
         self._secret: bytes | None = None
         self._products: ProductSearch | None = None
         self._playback_key = SigningKey(self._read_playback_key)
+        self._recordings_key = SigningKey(self._read_recordings_key)
+        self._recording_urls: RecordingUrls | None = None
 
     def _pagination_secret(self) -> bytes:
         # Read on first use (not at cold start) and kept for the container's life.
@@ -48,6 +50,22 @@ class Core:
             raise SettingsError("invalid or missing environment variables: PLAYBACK_KEY_SECRET_ARN")
         out = self.clients.secretsmanager.get_secret_value(SecretId=self.settings.playback_key_secret_arn)
         return str(out["SecretString"])
+
+    def _read_recordings_key(self) -> str:
+        out = self.clients.secretsmanager.get_secret_value(SecretId=self.settings.recordings_key_secret_arn)
+        return str(out["SecretString"])
+
+    def recording_urls(self) -> RecordingUrls | None:
+        """Signs recording URLs; None where recordings are not served (no distribution or key for this function).
+        One per container: it keeps the key, read on first use, and its signatures."""
+        settings = self.settings
+        if not (settings.recordings_base_url and settings.recordings_key_id and settings.recordings_key_secret_arn):
+            return None
+        if self._recording_urls is None:
+            self._recording_urls = RecordingUrls(
+                settings.recordings_base_url, settings.recordings_key_id, self._recordings_key
+            )
+        return self._recording_urls
 
     # Adapters are built on first use, so a cold start creates only the clients its request needs.
     def ivs(self) -> IvsAdmin:
@@ -121,6 +139,10 @@ class Core:
     @cached_property
     def sessions(self) -> Sessions:
         return Sessions(self.table, self.channels, self.tokens)
+
+    @cached_property
+    def recording_library(self) -> RecordingLibrary:
+        return RecordingLibrary(self.sessions, self.moderation, self.recordings, self.recording_urls)
 
     def metrics(self) -> Metrics:
         return Metrics(self.clients.cloudwatch)

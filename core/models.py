@@ -121,6 +121,8 @@ class AccountItem(Item):
     is_private: bool = False
     follower_count: int = 0
     live_since: str | None = None
+    # The key prefix of the live broadcast's recording (stages with `recording`): where its latest thumbnail is.
+    live_recording_prefix: str | None = None
     # Goes up by one with every live-state change; `following` re-ranking orders itself by it (core/ranking.py).
     rank_version: int = 0
     avatar_url: str | None = None

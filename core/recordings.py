@@ -12,9 +12,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
+
+from core.errors import Forbidden, ValidationError
+from core.models import AccountItem
+from core.moderation import Moderation
+from core.sessions import Sessions
+from core.timefmt import iso
 
 # DeleteObjects takes at most this many keys a call.
 DELETE_BATCH = 1000
@@ -24,11 +31,18 @@ DELETE_BATCH = 1000
 # and the same for a whole clock hour, so browsers and CloudFront cache one URL per recording an hour.
 SIGNED_URL_HOURS = 6
 _HOUR = 3600
+# Signatures a container keeps (one per recording URL prefix and hour).
+_SIGNATURES_KEPT = 1000
 # Within a recording's prefix (IVS's layout): the HLS master playlist, the sequence of thumbnails, and the
 # latest thumbnail IVS keeps rewriting while live.
 MASTER_PLAYLIST = "media/hls/master.m3u8"
 THUMBNAILS = "media/thumbnails/"
 LATEST_THUMBNAIL = "media/latest_thumbnail/thumb.jpg"
+
+
+def _natural(name: str) -> tuple[int, str]:
+    digits = "".join(c for c in name if c.isdigit())
+    return (int(digits) if digits else -1, name)
 
 
 def channel_prefix(channel_arn: str) -> str:
@@ -42,12 +56,37 @@ class Recordings:
         self._client = client
         self._bucket = bucket
 
+    def thumbnails(self, key_prefix: str) -> tuple[str, ...]:
+        """The names of a recording's thumbnails (under `<key_prefix>/media/thumbnails/`), oldest first: IVS
+        numbers them in order (`thumb0.jpg`, `thumb1.jpg`, ...), which is not their key order past ten. None
+        when the bucket is gone (a stage that stopped recording)."""
+        prefix = f"{key_prefix.strip('/')}/{THUMBNAILS}"
+        names: list[str] = []
+        paginator = self._client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
+                names.extend(o["Key"][len(prefix) :] for o in page.get("Contents", []))
+        except self._client.exceptions.NoSuchBucket:
+            return ()
+        return tuple(sorted((n for n in names if n and "/" not in n), key=_natural))
+
+    def delete_recording(self, channel_arn: str, key_prefix: str) -> int:
+        """Every object of one recording of the channel; how many were deleted. A prefix outside the channel's
+        is refused (it came from an event, but deleting is not to be trusted to one)."""
+        prefix = f"{key_prefix.strip('/')}/"
+        if not prefix.startswith(channel_prefix(channel_arn)) or ".." in prefix.split("/"):
+            raise ValueError(f"{key_prefix!r} is not a recording of {channel_arn}")
+        return self._delete_under(prefix)
+
     def delete_channel_recordings(self, channel_arn: str) -> int:
         """Every object of every recording of the channel; how many were deleted. Retried to completion, it
         deletes what is left."""
+        return self._delete_under(channel_prefix(channel_arn))
+
+    def _delete_under(self, prefix: str) -> int:
         deleted = 0
         paginator = self._client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self._bucket, Prefix=channel_prefix(channel_arn)):
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
             keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
             for start in range(0, len(keys), DELETE_BATCH):
                 self._client.delete_objects(
@@ -91,15 +130,157 @@ class RecordingUrls:
         self._key_id = key_id
         self._private_key = private_key
         self._clock = clock
+        self._signed: dict[tuple[str, int], str] = {}
 
     def expires(self) -> int:
         """The end of the current URLs' validity: the same through a clock hour (see SIGNED_URL_HOURS)."""
         return (int(self._clock()) // _HOUR + SIGNED_URL_HOURS) * _HOUR
 
     def signer(self, key_prefix: str) -> Callable[[str], str]:
-        """Signs URLs of objects under one recording's prefix (`.../<recording id>/`), with one signature."""
+        """Signs URLs of objects under one recording's prefix (`.../<recording id>/`), with one signature,
+        kept for the hour it stays the same (an RSA signature costs about a millisecond)."""
         prefix_url = f"{self._base}/{quote(key_prefix)}"
-        query = signed_query(
-            prefix_url, key_id=self._key_id, private_key_pem=self._private_key(), expires=self.expires()
-        )
+        expires = self.expires()
+        query = self._signed.get((prefix_url, expires))
+        if query is None:
+            if len(self._signed) >= _SIGNATURES_KEPT:
+                self._signed.clear()
+            query = signed_query(prefix_url, key_id=self._key_id, private_key_pem=self._private_key(), expires=expires)
+            self._signed[(prefix_url, expires)] = query
         return lambda relative: f"{prefix_url}{quote(relative)}?{query}"
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """What deciding on a channel's recordings needs of it (an account item, or a resolved `Channel`)."""
+
+    channel_id: str
+    owner_sub: str
+    is_private: bool
+    # Set while live and recording (AccountItem.live_recording_prefix).
+    live_recording_prefix: str | None = None
+
+    @classmethod
+    def of(cls, account: AccountItem) -> ChannelRef:
+        prefix = account.live_recording_prefix if account.live_since else None
+        return cls(account.channel_id or "", account.sub, account.is_private, prefix)
+
+
+def _duration_seconds(recording: dict[str, Any]) -> int | None:
+    if recording["status"] != "AVAILABLE":
+        return None
+    return round(int(recording.get("durationMs") or 0) / 1000)
+
+
+class RecordingLibrary:
+    """Who sees which recording, with its signed URLs; deleting one.
+
+    A public channel's recordings and live thumbnail reach anyone it does not ban; a private channel's only
+    its owner and its signed-in followers it does not ban (the rule of its playback tokens, core.playback).
+    """
+
+    def __init__(
+        self,
+        sessions: Sessions,
+        moderation: Moderation,
+        storage: Callable[[], Recordings | None],
+        urls: Callable[[], RecordingUrls | None],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._sessions = sessions
+        self._moderation = moderation
+        self._storage = storage
+        self._urls = urls
+        self._clock = clock
+
+    # --- what a viewer may see ---------------------------------------------------------------------
+    def check_viewer(self, viewer_sub: str | None, owner: ChannelRef) -> None:
+        """Forbidden unless the viewer may watch the channel's recordings."""
+        if viewer_sub == owner.owner_sub:
+            return
+        if viewer_sub is None:
+            if owner.is_private:
+                raise Forbidden("this channel is private: sign in and follow it to watch its recordings")
+            return
+        relation = self._moderation.relations(
+            viewer_sub, [(owner.channel_id, owner.owner_sub)], following=owner.is_private, banned=True
+        )[owner.channel_id]
+        if relation.banned:
+            raise Forbidden("you are banned from this channel")
+        if owner.is_private and not relation.following:
+            raise Forbidden("this channel is private: only its owner and its followers may watch; follow it first")
+
+    def thumbnail_urls(self, viewer_sub: str | None, owners: list[ChannelRef]) -> list[str | None]:
+        """Each channel's latest thumbnail while live and recording, for the viewer: one BatchGetItem for
+        the page's relations at most (none for an anonymous viewer, or when no channel has a thumbnail)."""
+        live = [o for o in owners if o.channel_id and o.live_recording_prefix]
+        answers: dict[str, str | None] = {}
+        urls = self._urls()
+        if not live or urls is None:
+            return [None] * len(owners)
+        others = [o for o in live if o.owner_sub != viewer_sub]
+        relations = (
+            self._moderation.relations(
+                viewer_sub,
+                [(o.channel_id, o.owner_sub) for o in others],
+                following=any(o.is_private for o in others),
+                banned=True,
+            )
+            if viewer_sub and others
+            else {}
+        )
+        for owner in live:
+            relation = relations.get(owner.channel_id)
+            if owner.owner_sub != viewer_sub:
+                if relation is None and owner.is_private:
+                    continue  # anonymous
+                if relation is not None and (relation.banned or (owner.is_private and not relation.following)):
+                    continue
+            answers[owner.channel_id] = urls.signer(f"{owner.live_recording_prefix}/")(LATEST_THUMBNAIL)
+        return [answers.get(o.channel_id) for o in owners]
+
+    def recording_json(self, session: dict[str, Any]) -> dict[str, Any] | None:
+        """A session's `Recording` with its URLs, for a viewer already allowed to see it."""
+        recording = session.get("recording")
+        if not recording:
+            return None
+        data: dict[str, Any] = {
+            "sessionId": session["sessionId"],
+            "startedAt": session.get("startedAt"),
+            "endedAt": session.get("endedAt"),
+            "status": recording["status"],
+            "playbackUrl": None,
+            "durationSeconds": _duration_seconds(recording),
+            "thumbnailUrls": [],
+        }
+        urls = self._urls()
+        if recording["status"] == "AVAILABLE" and recording.get("keyPrefix") and urls is not None:
+            sign = urls.signer(f"{recording['keyPrefix']}/")
+            data["playbackUrl"] = sign(MASTER_PLAYLIST)
+            data["thumbnailUrls"] = [sign(f"{THUMBNAILS}{name}") for name in recording.get("thumbnails") or ()]
+        return data
+
+    def channel_recordings(
+        self, viewer_sub: str | None, owner: ChannelRef, limit: int | None, next_token: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """The channel's available recordings, newest first, for a viewer it allows (else Forbidden)."""
+        self.check_viewer(viewer_sub, owner)
+        sessions, token = self._sessions.recorded_page(owner.owner_sub, limit, next_token)
+        return [r for r in (self.recording_json(s) for s in sessions) if r], token
+
+    # --- the owner's --------------------------------------------------------------------------------
+    def delete(self, owner: AccountItem, session_id: str) -> dict[str, Any]:
+        """Delete the recording of one of the owner's sessions: its objects, then the session's record of it.
+        Retried after a failure half-way, it deletes what is left. A session without one is left as it is."""
+        session, _ = self._sessions.get(owner.sub, session_id)
+        recording = session.get("recording")
+        if not recording:
+            return session
+        if recording["status"] == "RECORDING":
+            raise ValidationError("sessionId", "the recording is still in progress: delete it once the broadcast ended")
+        storage = self._storage()
+        if storage is not None and recording.get("keyPrefix") and owner.channel_arn:
+            storage.delete_recording(owner.channel_arn, str(recording["keyPrefix"]))
+        self._sessions.mark_recording_deleted(owner, session, iso(datetime.fromtimestamp(self._clock(), UTC)))
+        session, _ = self._sessions.get(owner.sub, session_id)
+        return session

@@ -30,6 +30,11 @@ RECORDING = "IVS Recording State Change"
 DETAIL_TYPES = (STATE, HEALTH, LIMIT, RECORDING)
 # A recording's life, in order; a session's recording is what the newest of its recording events says.
 RECORDING_STEPS = ("Recording Start", "Recording Start Failure", "Recording End", "Recording End Failure")
+# Not from IVS: what deleteRecording adds to the session's events. Whenever it arrives relative to IVS's own
+# events, the session has no recording any more (a late Recording End cannot bring it back).
+RECORDING_DELETED = "Recording Deleted"
+# Queries one page of a channel's recordings may take (sessions without an available recording are skipped).
+RECORDED_PAGE_READS = 4
 RECORDING_STATES = {
     "Recording Start": "RECORDING",
     "Recording End": "AVAILABLE",
@@ -47,6 +52,9 @@ class RecordingDetail:
     bucket: str
     key_prefix: str
     duration_ms: int = 0
+    # The recording's thumbnails, oldest first: names under `<key_prefix>/media/thumbnails/`, listed once when
+    # its Recording End is handled (core.recordings.Recordings.thumbnails).
+    thumbnails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,26 +92,35 @@ class Summary:
     is_healthy: bool
     has_error_event: bool
     event_count: int
-    # status (RECORDING, AVAILABLE, FAILED), bucket, keyPrefix, durationMs; None when nothing was recorded.
+    # status (RECORDING, AVAILABLE, FAILED), bucket, keyPrefix, durationMs, thumbnails; None when nothing was
+    # recorded, or the recording was deleted.
     recording: dict[str, Any] | None = None
+
+    @property
+    def live_recording_prefix(self) -> str | None:
+        """Where the live broadcast is being recorded: its latest thumbnail is the channel's."""
+        if self.is_live and self.recording and self.recording["status"] == "RECORDING" and self.recording["keyPrefix"]:
+            return str(self.recording["keyPrefix"])
+        return None
 
 
 def _recording(events: list[StreamEventRecord]) -> dict[str, Any] | None:
     """The recording as the newest recording event says (any order of arrival gives the same answer):
     where it is from whichever event said, its duration from its Recording End."""
     recorded = [e for e in events if e.type == RECORDING and e.name in RECORDING_STATES and e.recording]
-    if not recorded:
+    if not recorded or any(e.name == RECORDING_DELETED for e in events):
         return None
     # Event times are to the second: within one, the later step of a recording's life is the newer event.
     newest = max(recorded, key=lambda e: (e.event_time, RECORDING_STEPS.index(e.name)))
     detail = newest.recording
     assert detail is not None
-    ended = [e.recording.duration_ms for e in recorded if e.name == "Recording End" and e.recording]
+    ended = [e.recording for e in recorded if e.name == "Recording End" and e.recording]
     return {
         "status": RECORDING_STATES[newest.name],
         "bucket": detail.bucket,
         "keyPrefix": detail.key_prefix,
-        "durationMs": max(ended, default=0),
+        "durationMs": max((r.duration_ms for r in ended), default=0),
+        "thumbnails": list(max((r.thumbnails for r in ended), key=len, default=())),
     }
 
 
@@ -180,6 +197,7 @@ def _event_from_item(item: Mapping[str, Any]) -> StreamEventRecord:
             bucket=values["recordingBucket"],
             key_prefix=values.get("recordingKeyPrefix", ""),
             duration_ms=int(values.get("recordingDurationMs") or 0),
+            thumbnails=tuple(values.get("recordingThumbnails") or ()),
         )
     return StreamEventRecord(
         id=values["eventId"],
@@ -208,6 +226,8 @@ class Sessions:
         summary = summarize(events)
         self._write_summary(event, owner, summary)
         live_changed = self._set_live_state(owner, event.session_id, summary)
+        if event.type == RECORDING and not live_changed:
+            self._set_live_recording(owner, event.session_id, summary)
         return Recorded(event, inserted, summary, owner, live_changed)
 
     def _put_event(self, event: StreamEventRecord, owner: AccountItem) -> bool:
@@ -228,6 +248,8 @@ class Sessions:
                 "recordingKeyPrefix": event.recording.key_prefix,
                 "recordingDurationMs": event.recording.duration_ms,
             }
+            if event.recording.thumbnails:
+                item["recordingThumbnails"] = list(event.recording.thumbnails)
         try:
             self._table.client.put_item(
                 TableName=self._table.name, Item=to_attributes(item), ConditionExpression="attribute_not_exists(PK)"
@@ -299,11 +321,14 @@ class Sessions:
         key = {"PK": {"S": t.user_pk(owner.sub)}, "SK": {"S": t.ACCOUNT_SK}}
         try:
             if summary.is_live and summary.started_at:
+                prefix = summary.live_recording_prefix
                 out = self._table.client.update_item(
                     TableName=self._table.name,
                     Key=key,
                     UpdateExpression="SET liveKey = :live, liveSince = :since, liveSessionId = :sid "
-                    + RANK_VERSION_BUMP,
+                    + (", liveRecordingPrefix = :prefix " if prefix else "")
+                    + RANK_VERSION_BUMP
+                    + ("" if prefix else " REMOVE liveRecordingPrefix"),
                     # Only a READY account goes live: not one being deleted or disabled (a late event, or
                     # an encoder that reconnected before its key was replaced).
                     ConditionExpression="#status = :ready AND (attribute_not_exists(liveSince)"
@@ -317,6 +342,7 @@ class Sessions:
                             ":ready": "READY",
                             ":one": 1,
                         }
+                        | ({":prefix": prefix} if prefix else {})
                     ),
                     ReturnValues="UPDATED_NEW",
                 )
@@ -325,7 +351,8 @@ class Sessions:
                 out = self._table.client.update_item(
                     TableName=self._table.name,
                     Key=key,
-                    UpdateExpression=f"REMOVE liveKey, liveSince, liveSessionId {RANK_VERSION_BUMP}",
+                    UpdateExpression="REMOVE liveKey, liveSince, liveSessionId, liveRecordingPrefix "
+                    + RANK_VERSION_BUMP,
                     ConditionExpression="liveSessionId = :sid",
                     ExpressionAttributeValues=to_attributes({":sid": session_id, ":one": 1}),
                     ReturnValues="UPDATED_NEW",
@@ -336,6 +363,22 @@ class Sessions:
                 return False  # already in that state, or another session owns it
             raise
         return True
+
+    def _set_live_recording(self, owner: AccountItem, session_id: str, summary: Summary) -> None:
+        """A recording event of the live session: where it records (its latest thumbnail is the channel's),
+        or no longer. Its session going live or offline sets or clears the same, whichever comes first."""
+        prefix = summary.live_recording_prefix
+        try:
+            self._table.client.update_item(
+                TableName=self._table.name,
+                Key={"PK": {"S": t.user_pk(owner.sub)}, "SK": {"S": t.ACCOUNT_SK}},
+                UpdateExpression="SET liveRecordingPrefix = :prefix" if prefix else "REMOVE liveRecordingPrefix",
+                ConditionExpression="liveSessionId = :sid",
+                ExpressionAttributeValues=to_attributes({":sid": session_id} | ({":prefix": prefix} if prefix else {})),
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise  # else another session is live, or none
 
     def store_ingest_configuration(self, session_id: str, configuration: Mapping[str, Any]) -> None:
         self._table.client.update_item(
@@ -379,6 +422,45 @@ class Sessions:
             **({"ExclusiveStartKey": start} if start else {}),
         )
         return [from_attributes(i) for i in items], self._tokens.encode(scope, last)
+
+    def recorded_page(
+        self, owner_sub: str, limit: int | None, next_token: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """The owner's sessions with an AVAILABLE recording, newest first. The index holds every session, so a
+        page reads on (at most RECORDED_PAGE_READS Queries) until it is full or the sessions run out."""
+        size = page_size(limit)
+        scope = f"recordings:{owner_sub}"
+        start = self._tokens.decode(scope, next_token)
+        found: list[dict[str, Any]] = []
+        for _ in range(RECORDED_PAGE_READS):
+            items, start = self._table.query(
+                IndexName=t.SESSIONS.name,
+                KeyConditionExpression="sessionsKey = :owner",
+                FilterExpression="#recording.#status = :available",
+                ExpressionAttributeNames={"#recording": "recording", "#status": "status"},
+                ExpressionAttributeValues={":owner": {"S": t.user_pk(owner_sub)}, ":available": {"S": "AVAILABLE"}},
+                ScanIndexForward=False,
+                Limit=size - len(found),
+                **({"ExclusiveStartKey": start} if start else {}),
+            )
+            found.extend(from_attributes(i) for i in items)
+            if len(found) >= size or not start:
+                break
+        return found, self._tokens.encode(scope, start)
+
+    def mark_recording_deleted(self, owner: AccountItem, session: Mapping[str, Any], at: str) -> None:
+        """Record on the session that its recording was deleted (an event of its own, so that whatever IVS
+        delivers later, the session has no recording any more); idempotent."""
+        session_id = str(session["sessionId"])
+        event = StreamEventRecord(
+            id=f"{session_id}#recording-deleted",
+            channel_id=str(session["channelId"]),
+            session_id=session_id,
+            name=RECORDING_DELETED,
+            type=RECORDING,
+            event_time=at,
+        )
+        self.record(event, owner)
 
     def get(self, owner_sub: str, session_id: str) -> tuple[dict[str, Any], list[StreamEventRecord]]:
         """A session with its events in one Query; another owner's session is not found."""

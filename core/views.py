@@ -28,8 +28,10 @@ def channel_json(
         "liveSince": item.live_since,
         "isPrivate": item.is_private,
         "followerCount": max(item.follower_count, 0),
-        # Not a schema field: lets batch resolvers find the owner's items (AppSync keeps it in `source`).
+        # Not schema fields: lets batch resolvers find the owner's items (AppSync keeps them in `source`), and
+        # where the live broadcast records (Channel.thumbnailUrl).
         "ownerSub": item.sub,
+        "liveRecordingPrefix": item.live_recording_prefix if item.live_since else None,
     }
     active = Action.from_stored(item.channel_id, item.active_action) if item.active_action and item.channel_id else None
     now = datetime.now(UTC)

@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler.appsync import Router
 from aws_lambda_powertools.utilities.data_classes.appsync_resolver_event import AppSyncResolverEvent
 
+from core.recordings import ChannelRef
 from core.views import page_json, playback_token_json
 from resolvers.context import caller, caller_sub, core
 from resolvers.viewer import channel_view, channel_views
@@ -54,6 +55,30 @@ def viewer_is_following(event: list[AppSyncResolverEvent]) -> list[bool | None]:
 @router.batch_resolver(type_name="Channel", field_name="viewerIsBanned")
 def viewer_is_banned(event: list[AppSyncResolverEvent]) -> list[bool | None]:
     return _relation(event, "viewerIsBanned", following=False)
+
+
+def _channel_ref(source: dict[str, Any]) -> ChannelRef:
+    return ChannelRef(
+        channel_id=str(source["id"]),
+        owner_sub=str(source.get("ownerSub", "")),
+        is_private=bool(source.get("isPrivate")),
+        live_recording_prefix=source.get("liveRecordingPrefix") if source.get("isLive") else None,
+    )
+
+
+@router.batch_resolver(type_name="Channel", field_name="thumbnailUrl")
+def thumbnail_url(event: list[AppSyncResolverEvent]) -> list[str | None]:
+    """Signed for the viewer a channel allows: one BatchGetItem of relations for the whole batch at most."""
+    viewer = caller_sub(event[0]) if event else None
+    return core().recording_library.thumbnail_urls(viewer, [_channel_ref(e.source or {}) for e in event])
+
+
+@router.resolver(type_name="Channel", field_name="recordings")
+def channel_recordings(limit: int | None = None, nextToken: str | None = None) -> dict[str, Any]:
+    event = router.current_event
+    owner = _channel_ref((event.source if event else None) or {})
+    items, token = core().recording_library.channel_recordings(caller_sub(event), owner, limit, nextToken)
+    return page_json(items, token)
 
 
 @router.resolver(type_name="Mutation", field_name="createPlaybackToken")

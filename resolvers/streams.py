@@ -34,6 +34,8 @@ def session_json(session: dict[str, Any], events: list[StreamEventRecord] | None
         # Not schema fields: what StreamSession.metrics needs from its source.
         "metricsKey": session.get("metricsKey"),
         "metricSeries": plain(session.get("metricSeries")),
+        # The owner's own session: its recording with signed URLs.
+        "recording": core().recording_library.recording_json(plain(session)) if session.get("recording") else None,
     }
     if events is not None:
         data["events"] = [e.json() for e in events]
@@ -53,6 +55,12 @@ def stream_session(id: str) -> dict[str, Any] | None:
     except NotFound:
         return None
     return session_json(session, events)
+
+
+@router.resolver(type_name="Mutation", field_name="deleteRecording")
+def delete_recording(sessionId: str) -> dict[str, Any]:
+    owner = core().accounts.require(active_caller(router.current_event).sub)
+    return session_json(core().recording_library.delete(owner, sessionId))
 
 
 @router.batch_resolver(type_name="StreamSession", field_name="events")

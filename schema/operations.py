@@ -111,6 +111,13 @@ class Mutation:
     def delete_account(self) -> bool:
         return resolved_by_lambda()
 
+    @lambda_field(
+        directives=USER,
+        description="Delete the recording of one of the caller's sessions (not while it records); the session stays",
+    )
+    def delete_recording(self, session_id: strawberry.ID) -> StreamSession:
+        return resolved_by_lambda()
+
     @lambda_field(directives=PUBLIC, description="Anonymous: view; signed in: send; owner: moderate; banned: refused")
     def create_chat_token(self, channel_id: strawberry.ID) -> ChatToken:
         return resolved_by_lambda()

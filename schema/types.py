@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from schema.directives import BACKEND, PUBLIC, USER
-from schema.lambdas import lambda_field
+from schema.lambdas import lambda_field, resolved_by_lambda
 from schema.scalars import AWSJSON, AWSURL, AWSDateTime, AWSEmail
 
 
@@ -40,6 +40,37 @@ class ImageKind(Enum):
     BANNER = "BANNER"
 
 
+@strawberry.enum(description="Where a broadcast's recording is")
+class RecordingStatus(Enum):
+    RECORDING = "RECORDING"
+    AVAILABLE = "AVAILABLE"
+    FAILED = "FAILED"
+
+
+@strawberry.type(
+    directives=PUBLIC,
+    description="A broadcast's recording (stages with `recording`). Its URLs are signed CloudFront URLs, valid "
+    "for hours: a player appends the query of `playbackUrl` to every request under the recording",
+)
+class Recording:
+    session_id: strawberry.ID = strawberry.field(description="The stream session recorded")
+    started_at: AWSDateTime | None
+    ended_at: AWSDateTime | None
+    status: RecordingStatus
+    playback_url: AWSURL | None = strawberry.field(
+        description="The HLS master playlist once AVAILABLE; null while recording, after a failure, or for a "
+        "viewer a private channel refuses"
+    )
+    duration_seconds: int | None = strawberry.field(description="Once AVAILABLE")
+    thumbnail_urls: list[AWSURL] = strawberry.field(description="Oldest first, once AVAILABLE")
+
+
+@strawberry.type(directives=PUBLIC, description="A page of recordings")
+class RecordingConnection:
+    items: list[Recording]
+    next_token: str | None = strawberry.field(description="Opaque; pass it back to get the next page")
+
+
 @strawberry.type(directives=PUBLIC, description="A user's public channel page")
 class Channel:
     id: strawberry.ID = strawberry.field(description="The IVS channel id; stable for the channel's life")
@@ -60,6 +91,21 @@ class Channel:
     viewer_is_banned: bool | None = lambda_field(
         max_batch_size=50, description="Whether the caller is banned from this channel; null when anonymous"
     )
+    thumbnail_url: AWSURL | None = lambda_field(
+        max_batch_size=50,
+        description="The latest thumbnail while live (stages with `recording`); null when offline, or for a "
+        "viewer a private channel refuses",
+    )
+
+    @lambda_field(
+        directives=PUBLIC,
+        description="Past broadcasts' recordings, newest first. A private channel's reach only its owner and "
+        "its followers who are not banned; anyone else gets an error",
+    )
+    def recordings(
+        self, limit: int | None = strawberry.UNSET, next_token: str | None = strawberry.UNSET
+    ) -> RecordingConnection:
+        return resolved_by_lambda()
 
 
 @strawberry.type(directives=PUBLIC, description="A page of channels")
@@ -200,6 +246,7 @@ class StreamSession:
     ingest_configuration: IngestConfiguration | None
     events: list[StreamEvent] = lambda_field(max_batch_size=50, description="Oldest first")
     metrics: list[MetricSeries] = lambda_field(description="Health metrics at the resolution the age allows")
+    recording: Recording | None = strawberry.field(description="Null when the session was not recorded")
 
 
 @strawberry.type(directives=USER, description="A page of stream sessions")

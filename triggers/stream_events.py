@@ -3,9 +3,10 @@ channel's live state, and push what changed to subscribers. Idempotent and order
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from core.sessions import DETAIL_TYPES, parse_ivs_event
+from core.sessions import DETAIL_TYPES, StreamEventRecord, parse_ivs_event
 from triggers.runtime import core, guarded, logger
 
 # The ingest configuration is kept only once IVS reports both tracks (it is empty at first).
@@ -26,13 +27,23 @@ def _handle(event: dict[str, Any]) -> dict[str, Any]:
         # Channels this deployment does not own (another app in the account): nothing to do, no retry.
         logger.info("event for a channel of another deployment", channel_arn=channel_arn)
         return {"ignored": "unknown channel"}
-    record = parse_ivs_event(event, channel_id)
+    record = _with_thumbnails(parse_ivs_event(event, channel_id))
     recorded = core().sessions.record(record, owner)
     summary = recorded.summary
     if summary.is_live:
         _store_ingest_configuration(channel_arn, record.session_id)
     _publish(recorded, owner.username)
     return {"session": record.session_id, "inserted": recorded.inserted, "live": summary.is_live}
+
+
+def _with_thumbnails(record: StreamEventRecord) -> StreamEventRecord:
+    """A Recording End keeps the recording's thumbnails, listed once now that IVS wrote them all, so reading
+    a recording costs no S3 call."""
+    recordings = core().recordings()
+    if record.name != "Recording End" or record.recording is None or recordings is None:
+        return record
+    thumbnails = recordings.thumbnails(record.recording.key_prefix)
+    return replace(record, recording=replace(record.recording, thumbnails=thumbnails))
 
 
 def _store_ingest_configuration(channel_arn: str, session_id: str) -> None:

@@ -183,6 +183,7 @@ def test_a_full_broadcast_is_summarised_and_ends_offline(streams: Any, core: Cor
         "bucket": "recordings",
         "keyPrefix": RECORDING_PREFIX,
         "durationMs": RECORDING_MS,
+        "thumbnails": [],
     }
 
 
