@@ -120,8 +120,12 @@ def _recording(events: list[StreamEventRecord]) -> dict[str, Any] | None:
         "bucket": detail.bucket,
         "keyPrefix": detail.key_prefix,
         "durationMs": max((r.duration_ms for r in ended), default=0),
-        "thumbnails": list(max((r.thumbnails for r in ended), key=len, default=())),
+        "thumbnails": list(max([r.thumbnails for r in ended] or [()], key=_count)),
     }
+
+
+def _count(names: tuple[str, ...]) -> int:
+    return len(names)
 
 
 def _order(event: StreamEventRecord) -> tuple[str, str, str]:
