@@ -120,12 +120,17 @@ def _recording(events: list[StreamEventRecord]) -> dict[str, Any] | None:
         "bucket": detail.bucket,
         "keyPrefix": detail.key_prefix,
         "durationMs": max((r.duration_ms for r in ended), default=0),
-        "thumbnails": list(max([r.thumbnails for r in ended] or [()], key=_count)),
+        "thumbnails": list(_most(r.thumbnails for r in ended)),
     }
 
 
-def _count(names: tuple[str, ...]) -> int:
-    return len(names)
+def _most(lists: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    """The longest of the lists (a Recording End delivered twice may have been listed twice)."""
+    most: tuple[str, ...] = ()
+    for names in lists:
+        if len(names) > len(most):
+            most = names
+    return most
 
 
 def _order(event: StreamEventRecord) -> tuple[str, str, str]:
