@@ -1,7 +1,7 @@
 """The reference React app (examples/web: React + Apollo Client + Amplify Auth, built with Vite), built
 against a real `ugc dev` and driven in headless Chromium as a viewer uses it: sign in with Amplify's
 default flow, the live directory kept current by onChannelState, unfollow and follow, overlays arriving
-and going, sign-out."""
+and going, sign-out; live thumbnails, and a past broadcast played with hls.js through signed URLs."""
 
 from __future__ import annotations
 
@@ -225,3 +225,48 @@ def test_a_viewer_signs_in_watches_the_directory_follows_sees_overlays_and_signs
         # AND nothing the page asked for left this machine
         hosts = {urlsplit(url).hostname for url in requested_urls(page) if not url.startswith("data:")}
         assert hosts <= {"127.0.0.1"}, hosts
+
+
+def _loaded_image(selector: str) -> str:
+    """The image is in the page and its picture arrived (a refused or broken URL leaves naturalWidth 0)."""
+    return f"(document.querySelector({json.dumps(selector)})?.naturalWidth ?? 0) > 0"
+
+
+def test_a_viewer_sees_live_thumbnails_and_plays_a_past_broadcast_with_hls_js(
+    stack: dev_server.DevServer, app_url: str, tmp_path: Path
+) -> None:
+    assert CHROMIUM is not None
+    with chromium(CHROMIUM, tmp_path / "profile", flags=LOOPBACK_ONLY) as page:
+        page.record("Network.requestWillBeSent", "Network.webSocketCreated")
+        page.call("Network.enable")
+        # GIVEN an anonymous viewer on the directory: the live demo channels' cards show their latest thumbnail
+        page.navigate(app_url)
+        for name in sorted(DEMO_LIVE):
+            page.wait_for(_loaded_image(f"#live li[data-username={name}] img.thumb"), timeout=30, what=name)
+        # WHEN alice broadcasts for a few seconds and stops (the local stage records every broadcast)
+        simulated = subprocess.run(
+            [
+                *(sys.executable, "-c", "from client.cli import main; raise SystemExit(main())"),
+                *("--outputs", str(stack.outputs_path), "simulate", "stream", "alice", "--duration", "4"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert simulated.returncode == 0, simulated.stderr
+        # THEN her channel page lists the broadcast, with a thumbnail that loads
+        page.navigate(f"{app_url}#/alice")
+        page.wait_for(_loaded_image("#recordings li img.thumb"), timeout=30, what="alice's past broadcast")
+        # AND hls.js plays it: the master playlist, then a segment, each fetched with the signed query
+        _click(page, "#recordings li .play")
+        state = page.wait_for(
+            "(() => { const s = document.querySelector('.player')?.dataset.state ?? '';"
+            " return (s === 'fragment' || s.startsWith('error')) && s; })()",
+            timeout=30,
+            what="the player to load a segment",
+        )
+        assert state == "fragment"
+        media = [url for url in requested_urls(page) if "/_local/cloudfront/" in url]
+        assert any(".m3u8" in url for url in media) and any(url.split("?")[0].endswith(".ts") for url in media)
+        assert all("Signature=" in url for url in media), media

@@ -1,8 +1,10 @@
 // One channel: follow / unfollow (the mutations return the channel, so Apollo's cache updates the page)
-// and the overlay the streamer has on now, replaced as onStreamAction reports each change.
+// the overlay the streamer has on now, replaced as onStreamAction reports each change, and past broadcasts.
 import { gql } from '@apollo/client';
 import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import { useEffect, useState } from 'react';
+
+import { Recordings } from './Recordings';
 
 // AmazonProductAction's price is aliased: it is String there and String! on ProductAction, and one
 // selection set cannot take both types under one name.
@@ -139,6 +141,7 @@ export function ChannelPage({ username, signedIn }: { username: string; signedIn
           ))}
       </p>
       {overlay && <Overlay action={overlay} />}
+      <Recordings username={channel.username} />
     </section>
   );
 }

@@ -1,5 +1,6 @@
 // The live directory: liveChannels, fetched again whenever onChannelState says a channel went live or
-// offline, so the list follows the streams without a reload.
+// offline, so the list follows the streams without a reload. Each card shows the stream's latest thumbnail
+// (stages that record).
 import { gql } from '@apollo/client';
 import { useQuery, useSubscription } from '@apollo/client/react';
 
@@ -10,6 +11,7 @@ const LIVE_CHANNELS = gql`
         id
         username
         liveSince
+        thumbnailUrl
       }
     }
   }
@@ -24,7 +26,11 @@ const ON_CHANNEL_STATE = gql`
   }
 `;
 
-type LiveChannels = { liveChannels: { items: { id: string; username: string; liveSince: string | null }[] } };
+type LiveChannels = {
+  liveChannels: {
+    items: { id: string; username: string; liveSince: string | null; thumbnailUrl: string | null }[];
+  };
+};
 
 export function Directory() {
   const { data, error, refetch } = useQuery<LiveChannels>(LIVE_CHANNELS, { fetchPolicy: 'network-only' });
@@ -38,6 +44,7 @@ export function Directory() {
       <ul id="live">
         {channels.map((channel) => (
           <li key={channel.id} data-username={channel.username}>
+            {channel.thumbnailUrl && <img className="thumb" src={channel.thumbnailUrl} alt="" width={160} />}
             <a href={`#/${encodeURIComponent(channel.username)}`}>{channel.username}</a>
           </li>
         ))}
