@@ -25,12 +25,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from core.playback import ensure_signing_key
+from core.playback import KeyKind, ensure_signing_key
 from core.settings import PROJECT_TAG, Settings
 from core.table import TABLE
 from emulator.local_aws import LOCAL_PRODUCT_API_CREDENTIALS, LOCAL_REGION
 from emulator.local_aws.clients import boto_session, client
 from emulator.local_aws.functions import function_arn
+from emulator.local_aws.services.cloudfront import edge_base_url
 from infra.definitions import (
     API,
     APP_CLIENT,
@@ -98,6 +99,12 @@ class LocalResources:
     playback_restriction_policy_arn: str = ""
     recording_configuration_arn: str = ""
     recordings_bucket: str = ""
+    # Where recordings are served: the local edge of a CloudFront distribution over the recordings bucket
+    # that trusts one key group, whose public key is the half of the RSA key in `recordings_key_secret_arn`.
+    recordings_distribution_id: str = ""
+    recordings_base_url: str = ""
+    recordings_key_id: str = ""
+    recordings_key_secret_arn: str = ""
 
     def function_settings(self, stage: StageConfig | None = None) -> Settings:
         """The settings every Lambda of the local stack gets, built as CDK builds them."""
@@ -116,6 +123,9 @@ class LocalResources:
             recording_configuration_arn=self.recording_configuration_arn,
             playback_restriction_policy_arn=self.playback_restriction_policy_arn,
             recordings_bucket=self.recordings_bucket,
+            recordings_base_url=self.recordings_base_url,
+            recordings_key_id=self.recordings_key_id,
+            recordings_key_secret_arn=self.recordings_key_secret_arn,
         )
 
 
@@ -141,9 +151,11 @@ def bootstrap(endpoint: str, stage: StageConfig | None = None, *, name_prefix: s
     ivs = client(endpoint, "ivs")
     policy_arn = _playback_restriction_policy(ivs, f"{name_prefix}-playback", stage)
     recordings_bucket = recording_arn = ""
+    edge = RecordingsEdge()
     if stage.recording:
         recordings_bucket = f"{name_prefix}-recordings"
         recording_arn = _recording_configuration(client(endpoint, "s3"), ivs, recordings_bucket, stage)
+        edge = _recordings_edge(endpoint, secretsmanager, recordings_bucket, f"{name_prefix}-recordings")
     queues = {
         name: _queue(client(endpoint, "sqs"), client(endpoint, "lambda"), f"{name_prefix}-{name}", definition)
         for name, definition in QUEUES.items()
@@ -170,6 +182,10 @@ def bootstrap(endpoint: str, stage: StageConfig | None = None, *, name_prefix: s
         playback_restriction_policy_arn=policy_arn,
         recording_configuration_arn=recording_arn,
         recordings_bucket=recordings_bucket,
+        recordings_distribution_id=edge.distribution_id,
+        recordings_base_url=edge.base_url,
+        recordings_key_id=edge.key_id,
+        recordings_key_secret_arn=edge.secret_arn,
     )
 
 
@@ -462,6 +478,63 @@ def _recording_configuration(s3: Any, ivs: Any, bucket: str, stage: StageConfig)
         tags={"project": PROJECT_TAG, "stage": stage.stage},
     )
     return str(made["recordingConfiguration"]["arn"])
+
+
+@dataclass(frozen=True)
+class RecordingsEdge:
+    distribution_id: str = ""
+    base_url: str = ""
+    key_id: str = ""
+    secret_arn: str = ""
+
+
+def _recordings_edge(endpoint: str, secretsmanager: Any, bucket: str, name: str) -> RecordingsEdge:
+    """What CDK's recordings distribution is (infra/constructs/video.py), found or made: the RSA key made in
+    its secret by the deploy-time code (core.playback.ensure_signing_key), its public half as a CloudFront
+    public key in a key group, and a distribution over the bucket that trusts only that group."""
+    secret_arn = _secret(
+        secretsmanager, f"{name}-key", "RSA private key that signs recording URLs (local stack)", secrets.token_hex(16)
+    )
+    public_pem = ensure_signing_key(secretsmanager, secret_arn, KeyKind.RSA_2048)
+    cloudfront = client(endpoint, "cloudfront")
+    listed = cloudfront.list_public_keys().get("PublicKeyList", {}).get("Items", [])
+    key_id = next((k["Id"] for k in listed if k["Name"] == name), None)
+    if key_id is None:
+        config = {"CallerReference": name, "Name": name, "EncodedKey": public_pem, "Comment": "recordings"}
+        key_id = cloudfront.create_public_key(PublicKeyConfig=config)["PublicKey"]["Id"]
+    groups = cloudfront.list_key_groups().get("KeyGroupList", {}).get("Items", [])
+    group_id = next((g["KeyGroup"]["Id"] for g in groups if g["KeyGroup"]["KeyGroupConfig"]["Name"] == name), None)
+    if group_id is None:
+        group = cloudfront.create_key_group(KeyGroupConfig={"Name": name, "Items": [key_id]})
+        group_id = group["KeyGroup"]["Id"]
+    distributions = cloudfront.list_distributions().get("DistributionList", {}).get("Items", [])
+    distribution_id = next((d["Id"] for d in distributions if d.get("Comment") == name), None)
+    if distribution_id is None:
+        origin: dict[str, Any] = {
+            "Id": "recordings",
+            "DomainName": f"{bucket}.s3.{LOCAL_REGION}.amazonaws.com",
+            "S3OriginConfig": {"OriginAccessIdentity": ""},
+        }
+        made = cloudfront.create_distribution(
+            DistributionConfig={
+                "CallerReference": name,
+                "Comment": name,
+                "Enabled": True,
+                "Origins": {"Quantity": 1, "Items": [origin]},
+                "DefaultCacheBehavior": {
+                    "TargetOriginId": "recordings",
+                    "ViewerProtocolPolicy": "https-only",
+                    "TrustedKeyGroups": {"Enabled": True, "Quantity": 1, "Items": [group_id]},
+                },
+            }
+        )
+        distribution_id = made["Distribution"]["Id"]
+    return RecordingsEdge(
+        distribution_id=distribution_id,
+        base_url=edge_base_url(endpoint, distribution_id),
+        key_id=key_id,
+        secret_arn=secret_arn,
+    )
 
 
 def _queue(sqs: Any, lambda_: Any, name: str, definition: QueueDefinition) -> str:

@@ -74,8 +74,20 @@ class Recordings:
     live: dict[str, Recording] = field(default_factory=dict)
 
 
+# The Content-Type IVS gives each kind of file it writes (what CloudFront then serves to players).
+CONTENT_TYPES = {
+    ".m3u8": "application/x-mpegURL",
+    ".ts": "video/MP2T",
+    ".jpg": "image/jpeg",
+    ".json": "application/json",
+}
+
+
 def _put(account_id: str, bucket: str, key: str, body: bytes) -> None:
-    s3_backends[account_id]["global"].put_object(bucket, key, body)
+    stored = s3_backends[account_id]["global"].put_object(bucket, key, body)
+    content_type = next((t for suffix, t in CONTENT_TYPES.items() if key.endswith(suffix)), None)
+    if content_type:
+        stored.set_metadata({"Content-Type": content_type})
 
 
 def _iso(moment: datetime) -> str:

@@ -6,6 +6,7 @@ from emulator.local_aws import outbox
 from emulator.local_aws.registry import Registry
 from emulator.local_aws.services import (
     appsync,
+    cloudfront,
     cloudwatch,
     cognito,
     events,
@@ -31,6 +32,7 @@ INSTALLERS = (
     appsync.install,
     sqs.install,
     lambda_.install,
+    cloudfront.install,
 )
 
 
