@@ -9,7 +9,7 @@ suppressed here is an error annotation: the CDK CLI fails the synth on it, and s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import Aspects, Stack
 from aws_cdk import aws_appsync as appsync
@@ -95,7 +95,7 @@ def suppress(
     stack: Stack,
     *,
     bucket: s3.IBucket,
-    distribution: cloudfront.IDistribution,
+    distributions: Mapping[str, cloudfront.IDistribution],
     user_pool: cognito.IUserPool,
     secrets: Sequence[secretsmanager.ISecret],
     deploy_time: Sequence[IConstruct],
@@ -126,28 +126,8 @@ def suppress(
             )
         ],
     )
-    NagSuppressions.add_resource_suppressions(
-        distribution,
-        [
-            NagPackSuppression(
-                id="AwsSolutions-CFR1",
-                reason="Public profile images for a worldwide audience: no geographic restriction is wanted.",
-            ),
-            NagPackSuppression(
-                id="AwsSolutions-CFR2",
-                reason="Static, read-only images behind a versioned cache; WAF on the asset CDN is out of scope.",
-            ),
-            NagPackSuppression(
-                id="AwsSolutions-CFR3",
-                reason="Access logs of public images are not needed; the distribution's CloudWatch metrics suffice.",
-            ),
-            NagPackSuppression(
-                id="AwsSolutions-CFR4",
-                reason="Served on the default *.cloudfront.net certificate, for which CloudFront fixes the TLS "
-                "policy; a custom domain and certificate are out of scope.",
-            ),
-        ],
-    )
+    for what, distribution in distributions.items():
+        _distribution_suppressions(distribution, what)
     NagSuppressions.add_resource_suppressions(
         user_pool,
         [
@@ -171,8 +151,8 @@ def suppress(
                     id="AwsSolutions-SMG4",
                     reason="No rotation Lambda fits these secrets: the pagination key signs 24-hour page tokens; "
                     "the playback key's public half is imported into IVS, so a new key is a new key pair (rotated "
-                    "by bumping the stage's playbackKeyVersion); the product API keys are issued by Amazon "
-                    "Associates, not by AWS.",
+                    "by bumping the stage's playbackKeyVersion), as is the recordings key's (a CloudFront public "
+                    "key); the product API keys are issued by Amazon Associates, not by AWS.",
                 )
             ],
             apply_to_children=True,
@@ -213,3 +193,28 @@ def suppress(
             ],
             apply_to_children=True,
         )
+
+
+def _distribution_suppressions(distribution: cloudfront.IDistribution, what: str) -> None:
+    NagSuppressions.add_resource_suppressions(
+        distribution,
+        [
+            NagPackSuppression(
+                id="AwsSolutions-CFR1",
+                reason=f"{what.capitalize()} for a worldwide audience: no geographic restriction is wanted.",
+            ),
+            NagPackSuppression(
+                id="AwsSolutions-CFR2",
+                reason=f"Read-only {what} behind a cache; WAF on this CDN is out of scope.",
+            ),
+            NagPackSuppression(
+                id="AwsSolutions-CFR3",
+                reason=f"Access logs of {what} are not needed; the distribution's CloudWatch metrics suffice.",
+            ),
+            NagPackSuppression(
+                id="AwsSolutions-CFR4",
+                reason="Served on the default *.cloudfront.net certificate, for which CloudFront fixes the TLS "
+                "policy; a custom domain and certificate are out of scope.",
+            ),
+        ],
+    )

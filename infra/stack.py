@@ -18,6 +18,7 @@ from infra.constructs.functions import Functions
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.private_channels import PrivateChannels
 from infra.constructs.queues import Queues
+from infra.constructs.recordings import RecordingsDelivery
 from infra.constructs.secrets import Secrets
 from infra.constructs.teardown import StageTeardown
 from infra.constructs.triggers import Triggers
@@ -62,6 +63,13 @@ class UgcStack(Stack):
         api = Api(self, "Api", config=config, schema_file=schema_file, user_pool=auth.user_pool)
         queues = Queues(self, "Queues")
         video = Video(self, "Video", config=config, project=PROJECT_TAG)
+        delivery = (
+            RecordingsDelivery(
+                self, "Recordings", config=config, bucket=video.recordings, key_maker=private_channels.key_maker
+            )
+            if video.recordings is not None
+            else None
+        )
         settings = function_settings(
             config,
             region=self.region,
@@ -77,6 +85,9 @@ class UgcStack(Stack):
             recording_configuration_arn=video.recording_configuration_arn,
             playback_restriction_policy_arn=video.policy.attr_arn,
             recordings_bucket=video.recordings.bucket_name if video.recordings else "",
+            recordings_base_url=delivery.base_url if delivery else "",
+            recordings_key_id=delivery.key_id if delivery else "",
+            recordings_key_secret_arn=delivery.secret_arn if delivery else "",
         )
         functions = Functions(
             self,
@@ -96,6 +107,7 @@ class UgcStack(Stack):
             publish_mutations=api.iam_only_mutations,
             queues=queues.by_name,
             recordings_bucket=video.recordings,
+            recordings_key_secret=delivery.secret if delivery else None,
         )
         queues.connect(functions.by_name)
         triggers = Triggers(
@@ -129,9 +141,16 @@ class UgcStack(Stack):
         suppress(
             self,
             bucket=uploads.bucket,
-            distribution=uploads.distribution,
+            distributions={
+                "public profile images": uploads.distribution,
+                **({"recordings": delivery.distribution} if delivery else {}),
+            },
             user_pool=auth.user_pool,
-            secrets=[s for s in (secrets.pagination, secrets.playback_key, secrets.product_api) if s],
+            secrets=[
+                s
+                for s in (secrets.pagination, secrets.playback_key, secrets.product_api, delivery and delivery.secret)
+                if s
+            ],
             deploy_time=deploy_time,
             api=api.api,
             alarm_topic=monitoring.topic if monitoring else None,

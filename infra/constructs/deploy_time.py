@@ -45,13 +45,25 @@ class DeployTimeResource(Construct):
             timeout=Duration.seconds(definition.timeout_seconds),
             log_group=self._log_group("FunctionLogs"),
         )
-        provider = custom_resources.Provider(
+        self._provider = custom_resources.Provider(
             self, "Provider", on_event_handler=self.function, log_group=self._log_group("ProviderLogs")
         )
         self.resource = CustomResource(
             self,
             "Resource",
-            service_token=provider.service_token,
+            service_token=self._provider.service_token,
+            resource_type=resource_type,
+            properties=dict(properties),
+        )
+
+    def add_resource(
+        self, scope: Construct, construct_id: str, *, resource_type: str, properties: Mapping[str, str]
+    ) -> CustomResource:
+        """Another resource the same function makes (one function and provider for several keys)."""
+        return CustomResource(
+            scope,
+            construct_id,
+            service_token=self._provider.service_token,
             resource_type=resource_type,
             properties=dict(properties),
         )

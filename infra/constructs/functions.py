@@ -118,6 +118,7 @@ class Functions(Construct):
         publish_mutations: Sequence[str],
         queues: Mapping[str, sqs.IQueue],
         recordings_bucket: s3.IBucket | None = None,
+        recordings_key_secret: secretsmanager.ISecret | None = None,
         definitions: Mapping[str, FunctionDefinition] = FUNCTIONS,
     ) -> None:
         """`publish_mutations`: the Mutation fields the `publish` access may call (the API's IAM-only ones).
@@ -134,6 +135,7 @@ class Functions(Construct):
         self._publish_mutations = tuple(publish_mutations)
         self._queues = dict(queues)
         self._recordings_bucket = recordings_bucket
+        self._recordings_key_secret = recordings_key_secret
         self.by_name: dict[str, lambda_.Function] = {}
         for name, definition in definitions.items():
             log_group = logs.LogGroup(
@@ -212,6 +214,13 @@ class Functions(Construct):
                         actions=["s3:DeleteObject"], resources=[self._recordings_bucket.arn_for_objects("*")]
                     )
                 )
+                function.add_to_role_policy(
+                    iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self._recordings_bucket.bucket_arn])
+                )
+            if self._recordings_key_secret is not None:
+                self._recordings_key_secret.grant_read(function)
+        elif access == "recordings_listing":
+            if self._recordings_bucket is not None:
                 function.add_to_role_policy(
                     iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self._recordings_bucket.bucket_arn])
                 )

@@ -44,6 +44,8 @@ class PrivateChannels(Construct):
             resource_type="Custom::PlaybackSigningKey",
             properties={KEY_SECRET_PROPERTY: secret.secret_arn},
         )
+        # The function that makes signing keys (the recordings key too: RecordingsDelivery).
+        self.key_maker = key
         # Reads the placeholder (or the key, on later deploys), writes the key once: this secret only.
         secret.grant_read(key.function)
         key.function.add_to_role_policy(

@@ -96,7 +96,14 @@ ACCESS_ACTIONS: dict[str, set[str]] = {
     "playback_key": {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
     "product_api": {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
     "following_queue": {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
-    "recordings_bucket": {"s3:DeleteObject", "s3:ListBucket"},
+    # (and read the key that signs recording URLs)
+    "recordings_bucket": {
+        "s3:DeleteObject",
+        "s3:ListBucket",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:DescribeSecret",
+    },
+    "recordings_listing": {"s3:ListBucket"},
 }
 # What CDK's SqsEventSource grants the consuming function (Lambda's poller acts with its role).
 QUEUE_CONSUMER_ACTIONS = {
@@ -139,7 +146,7 @@ def _granted(synth: Synth, kind: str) -> set[str]:
     """What an access kind grants on this stage: product search's secret exists only where it is on."""
     if kind == "product_api" and not synth.config.enable_amazon_product_stream_action:
         return set()
-    if kind == "recordings_bucket" and not synth.config.recording:
+    if kind in {"recordings_bucket", "recordings_listing"} and not synth.config.recording:
         return set()
     return ACCESS_ACTIONS[kind]
 
@@ -210,7 +217,11 @@ def _mutation_arn(synth: Synth, field_name: str) -> dict[str, Any]:
 
 
 def _assets_base_url(synth: Synth) -> dict[str, Any]:
-    distribution = synth.only_id("AWS::CloudFront::Distribution")
+    return _base_url(synth, "AssetsDistribution")
+
+
+def _base_url(synth: Synth, prefix: str) -> dict[str, Any]:
+    distribution = synth.id_with_prefix("AWS::CloudFront::Distribution", prefix)
     return {"Fn::Join": ["", ["https://", {"Fn::GetAtt": [distribution, "DomainName"]}]]}
 
 
@@ -353,6 +364,9 @@ def test_function_environment_is_what_function_settings_gives_each_function(each
     if each_stage.config.recording:
         resources["<recording>"] = {"Fn::GetAtt": [each_stage.only_id("AWS::IVS::RecordingConfiguration"), "Arn"]}
         resources["<recordings>"] = {"Ref": each_stage.id_with_prefix("AWS::S3::Bucket", "VideoRecordings")}
+        resources["<cdn>"] = _base_url(each_stage, "RecordingsDistribution")
+        resources["<key-id>"] = {"Ref": each_stage.id_with_prefix("AWS::CloudFront::PublicKey", "RecordingsPublicKey")}
+        resources["<key>"] = {"Fn::GetAtt": [*each_stage.resources("Custom::RecordingsSigningKey"), "SecretArn"]}
 
     if each_stage.config.enable_amazon_product_stream_action:
         resources["<product>"] = _secret(each_stage, PRODUCT_API_SECRET)
@@ -382,6 +396,9 @@ def test_function_environment_is_what_function_settings_gives_each_function(each
             playback_restriction_policy_arn="<policy>",
             recording_configuration_arn="<recording>" if each_stage.config.recording else "",
             recordings_bucket="<recordings>" if each_stage.config.recording else "",
+            recordings_base_url="<cdn>" if each_stage.config.recording else "",
+            recordings_key_id="<key-id>" if each_stage.config.recording else "",
+            recordings_key_secret_arn="<key>" if each_stage.config.recording else "",
         )
         expected = function_env(FUNCTIONS[name], settings)
         assert env == {key: resources.get(value, value) for key, value in expected.items()}, name
@@ -839,7 +856,7 @@ def test_only_the_distribution_may_read_the_bucket_and_only_over_tls(each_stage:
     assets = each_stage.id_with_prefix("AWS::S3::Bucket", "AssetsBucket")
     (policy,) = [p for p in each_stage.properties("AWS::S3::BucketPolicy").values() if p["Bucket"] == {"Ref": assets}]
     statements = policy["PolicyDocument"]["Statement"]
-    distribution = each_stage.only_id("AWS::CloudFront::Distribution")
+    distribution = each_stage.id_with_prefix("AWS::CloudFront::Distribution", "AssetsDistribution")
     allows = [s for s in statements if s["Effect"] == "Allow"]
 
     # WHEN picking the statements for CloudFront
@@ -867,9 +884,10 @@ def test_assets_are_served_over_https_by_cloudfront_one_cache_entry_per_version(
     bucket = each_stage.id_with_prefix("AWS::S3::Bucket", "AssetsBucket")
 
     # WHEN reading the distribution, its origin access control and its cache policy
-    config = each_stage.only("AWS::CloudFront::Distribution")["Properties"]["DistributionConfig"]
+    distribution = each_stage.id_with_prefix("AWS::CloudFront::Distribution", "AssetsDistribution")
+    config = each_stage.properties("AWS::CloudFront::Distribution")[distribution]["DistributionConfig"]
     behavior = config["DefaultCacheBehavior"]
-    oac = each_stage.only_id("AWS::CloudFront::OriginAccessControl")
+    oac = each_stage.id_with_prefix("AWS::CloudFront::OriginAccessControl", "AssetsDistribution")
     cache_policy = each_stage.properties("AWS::CloudFront::CachePolicy")[behavior["CachePolicyId"]["Ref"]]
 
     # THEN viewers must use HTTPS, and the only origin is the bucket, reached with signed requests
@@ -877,7 +895,7 @@ def test_assets_are_served_over_https_by_cloudfront_one_cache_entry_per_version(
     [origin] = config["Origins"]
     assert origin["DomainName"] == {"Fn::GetAtt": [bucket, "RegionalDomainName"]}
     assert origin["OriginAccessControlId"] == {"Fn::GetAtt": [oac, "Id"]}
-    access_control = each_stage.only("AWS::CloudFront::OriginAccessControl")["Properties"]
+    access_control = each_stage.properties("AWS::CloudFront::OriginAccessControl")[oac]
     assert access_control["OriginAccessControlConfig"]["SigningBehavior"] == "always"
     # AND the cache key is the path plus the versionId query string, nothing else
     key = cache_policy["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]

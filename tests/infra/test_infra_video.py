@@ -1,5 +1,6 @@
 """What every IVS channel of a stage is created with: the stage's playback restriction policy and, with
-`recording: true`, its recording configuration writing to a private recordings bucket."""
+`recording: true`, its recording configuration writing to a private recordings bucket, served by a
+CloudFront distribution that takes signed URLs only."""
 
 from __future__ import annotations
 
@@ -60,6 +61,51 @@ def test_a_recording_stage_records_into_a_private_encrypted_bucket_with_its_opti
     api = [f for f in full.properties("AWS::Lambda::Function").values() if f["Handler"] == "resolvers.app.handler"]
     arn = {"Fn::GetAtt": [full.only_id("AWS::IVS::RecordingConfiguration"), "Arn"]}
     assert api[0]["Environment"]["Variables"]["RECORDING_CONFIGURATION_ARN"] == arn
+
+
+def test_recordings_are_served_by_cloudfront_to_signed_urls_only(full: Synth, dev: Synth) -> None:
+    # GIVEN the recording stage's distribution over its recordings bucket
+    assert dev.resources("AWS::CloudFront::KeyGroup") == {}
+    distribution = full.id_with_prefix("AWS::CloudFront::Distribution", "RecordingsDistribution")
+    config = full.properties("AWS::CloudFront::Distribution")[distribution]["DistributionConfig"]
+    bucket = full.id_with_prefix("AWS::S3::Bucket", "VideoRecordings")
+    # THEN its one origin is the bucket, read with Origin Access Control
+    [origin] = config["Origins"]
+    assert origin["DomainName"] == {"Fn::GetAtt": [bucket, "RegionalDomainName"]}
+    assert "OriginAccessControlId" in origin
+    # AND every behaviour is HTTPS only, trusts the one key group, and answers CORS for the stage's origins
+    key_group = full.only_id("AWS::CloudFront::KeyGroup")
+    behaviours = [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]
+    assert {b.get("PathPattern") for b in behaviours} == {None, "*.m3u8", "*/latest_thumbnail/*"}
+    cors = full.only("AWS::CloudFront::ResponseHeadersPolicy")["Properties"]["ResponseHeadersPolicyConfig"]
+    assert cors["CorsConfig"]["AccessControlAllowOrigins"]["Items"] == [
+        "https://app.example.com",
+        "https://admin.example.com",
+    ]
+    assert cors["CorsConfig"]["AccessControlAllowHeaders"]["Items"] == ["Range"]
+    policies = full.properties("AWS::CloudFront::CachePolicy")
+    for b in behaviours:
+        assert b["ViewerProtocolPolicy"] == "https-only"
+        assert b["TrustedKeyGroups"] == [{"Ref": key_group}]
+        assert b["ResponseHeadersPolicyId"] == {"Ref": full.only_id("AWS::CloudFront::ResponseHeadersPolicy")}
+        # AND the signing parameters are not in the cache key; what IVS rewrites while live is kept
+        # for less than a thumbnail interval (10 s in this stage)
+        cache = policies[b["CachePolicyId"]["Ref"]]["CachePolicyConfig"]
+        assert cache["ParametersInCacheKeyAndForwardedToOrigin"]["QueryStringsConfig"] == {
+            "QueryStringBehavior": "none"
+        }
+        assert cache["MaxTTL"] <= (5 if b.get("PathPattern") else 86400)
+    # AND the key group's public key is the RSA key the deploy-time function makes in the recordings secret
+    [key] = full.resources("Custom::RecordingsSigningKey").values()
+    assert key["Properties"]["KeyKind"] == "RSA_2048"
+    assert key["Properties"]["SecretId"] == {"Ref": full.id_with_prefix("AWS::SecretsManager::Secret", "RecordingsKey")}
+    public = full.only("AWS::CloudFront::PublicKey")["Properties"]["PublicKeyConfig"]
+    assert public["EncodedKey"] == {"Fn::GetAtt": [*full.resources("Custom::RecordingsSigningKey"), "PublicKeyPem"]}
+    # AND the same function makes it as the playback key (one deploy-time function, not two)
+    assert (
+        key["Properties"]["ServiceToken"]
+        == next(iter(full.resources("Custom::PlaybackSigningKey").values()))["Properties"]["ServiceToken"]
+    )
 
 
 @pytest.mark.parametrize(
