@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from emulator.local_aws import LOCAL_CREDENTIALS
 from emulator.local_aws.bootstrap import LocalResources
 from emulator.local_aws.clients import client as aws_client
 from emulator.outputs import amplify_outputs
-from infra.definitions import API, FUNCTIONS, LOCAL_STAGE, StageConfig, function_env, function_settings
+from infra.definitions import API, FUNCTIONS, LOCAL_STAGE, StageConfig, function_env
 
 CODE_ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = CODE_ROOT / "schema.graphql"
@@ -50,24 +51,8 @@ def api_model(sdl: str | None = None) -> ApiModel:
 
 
 def local_settings(resources: LocalResources, graphql_url: str = "") -> Settings:
-    return function_settings(
-        LOCAL_STAGE,
-        region=resources.region,
-        table_name=resources.table_name,
-        user_pool_id=resources.user_pool_id,
-        pagination_secret_arn=resources.pagination_secret_arn,
-        assets_bucket=resources.assets_bucket,
-        assets_base_url=resources.assets_base_url,
-        graphql_url=graphql_url,
-        product_api_secret_arn=resources.product_api_secret_arn,
-        playback_key_secret_arn=resources.playback_key_secret_arn,
-        following_queue_url=resources.following_queue_url,
-        recording_configuration_arn=resources.recording_configuration_arn,
-        playback_restriction_policy_arn=resources.playback_restriction_policy_arn,
-        recordings_bucket=resources.recordings_bucket,
-        # The same PA-API client, pointed at the local AWS's offline catalogue.
-        product_api_endpoint=resources.endpoint,
-    )
+    """The settings of the local stack's functions: the resources' (as CDK gives them), with the API's URL."""
+    return replace(resources.function_settings(LOCAL_STAGE), graphql_url=graphql_url)
 
 
 def function_specs(resources: LocalResources, graphql_url: str = "") -> dict[str, FunctionSpec]:
