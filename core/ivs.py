@@ -117,6 +117,21 @@ class IvsAdmin(Ivs):
     def update_channel(self, channel_arn: str, channel_type: str, latency_mode: str, authorized: bool) -> None:
         self._client.update_channel(arn=channel_arn, type=channel_type, latencyMode=latency_mode, authorized=authorized)
 
+    def set_video_settings(
+        self, channel_arn: str, *, recording_configuration_arn: str, playback_restriction_policy_arn: str
+    ) -> bool:
+        """Give the channel the stage's recording configuration (blank: none) and restriction policy. False
+        when the channel is live: IVS updates no live channel (it is switched after its broadcast)."""
+        try:
+            self._client.update_channel(
+                arn=channel_arn,
+                recordingConfigurationArn=recording_configuration_arn,
+                playbackRestrictionPolicyArn=playback_restriction_policy_arn,
+            )
+        except self._client.exceptions.ConflictException:
+            return False
+        return True
+
     def delete_channel(self, channel_arn: str) -> None:
         """Delete the channel (one already gone is fine). IVS refuses to delete a live channel, so its
         stream is stopped and the delete retried until the stream has ended."""

@@ -1,5 +1,9 @@
-"""What a stage leaves behind in IVS when its stack is deleted: the channels and chat rooms the
-application created at run time (one each per streamer), which are no CloudFormation resources.
+"""The IVS channels and chat rooms the application creates at run time (one each per streamer), which are
+no CloudFormation resources: what deploying and deleting a stage does to them, found by their tags.
+
+`align_stage_channels` gives every channel of the stage the stage's recording configuration and playback
+restriction policy, so turning `recording` on or off, or changing the policy, reaches existing channels
+too (IVS updates no live channel: those are switched when their broadcast ends).
 
 `delete_stage_resources` deletes those tagged with the stage's project and stage (the tags
 `Accounts` gives them), and nothing else: an account may hold other projects' or other stages'
@@ -18,6 +22,17 @@ from core.ivs import IvsAdmin
 # The deploy-time custom resource's properties (triggers/stage_teardown.py, infra StageTeardown).
 PROJECT_PROPERTY = "Project"
 STAGE_PROPERTY = "Stage"
+RECORDING_PROPERTY = "RecordingConfigurationArn"
+POLICY_PROPERTY = "PlaybackRestrictionPolicyArn"
+# "true" where the stack's deletion takes the channels and rooms too (stages with retainData: false).
+DELETE_PROPERTY = "DeleteOnRemoval"
+
+
+@dataclass(frozen=True)
+class Aligned:
+    updated: int
+    # Live when asked: IVS updates no live channel.
+    live: int
 
 
 @dataclass(frozen=True)
@@ -40,3 +55,26 @@ def delete_stage_resources(ivs: IvsAdmin, chat: Chat, *, project: str, stage: st
     for arn in rooms:
         chat.delete_room(arn)
     return Teardown(channels=len(channels), rooms=len(rooms))
+
+
+def align_stage_channels(
+    ivs: IvsAdmin, *, project: str, stage: str, recording_configuration_arn: str, playback_restriction_policy_arn: str
+) -> Aligned:
+    """Give every channel tagged `project`/`stage` the stage's recording configuration and playback restriction
+    policy where it has others. Idempotent; a live channel is counted and left."""
+    updated = live = 0
+    for channel in ivs.channel_summaries():
+        if not _owned(channel, project, stage):
+            continue
+        current = (channel.get("recordingConfigurationArn") or "", channel.get("playbackRestrictionPolicyArn") or "")
+        if current == (recording_configuration_arn, playback_restriction_policy_arn):
+            continue
+        if ivs.set_video_settings(
+            channel["arn"],
+            recording_configuration_arn=recording_configuration_arn,
+            playback_restriction_policy_arn=playback_restriction_policy_arn,
+        ):
+            updated += 1
+        else:
+            live += 1
+    return Aligned(updated=updated, live=live)

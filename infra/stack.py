@@ -114,18 +114,18 @@ class UgcStack(Stack):
             self, "Triggers", user_pool=auth.user_pool, assets_bucket=uploads.bucket, functions=functions.by_name
         )
         api.add_lambda_resolvers(functions.by_name)
-        deploy_time: list[Construct] = [private_channels]
-        if not config.retain_data:
-            # The IVS channels and chat rooms made for this stage's streamers go with the stack too.
-            deploy_time.append(
-                StageTeardown(
-                    self,
-                    "Teardown",
-                    config=config,
-                    asset=assets[STAGE_TEARDOWN_FUNCTION.name],
-                    project=settings.project_tag,
-                )
-            )
+        # The IVS channels and chat rooms made for this stage's streamers: switched to the stage's video settings
+        # on each deployment, and deleted with the stack where it does not keep data.
+        teardown = StageTeardown(
+            self,
+            "Teardown",
+            config=config,
+            asset=assets[STAGE_TEARDOWN_FUNCTION.name],
+            project=settings.project_tag,
+            recording_configuration_arn=video.recording_configuration_arn,
+            playback_restriction_policy_arn=video.policy.attr_arn,
+        )
+        deploy_time: list[Construct] = [private_channels, teardown]
         monitoring = None
         if config.alarms:
             monitoring = Monitoring(

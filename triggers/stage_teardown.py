@@ -1,9 +1,12 @@
-"""Deploy time: when a stage's stack is deleted, delete the IVS channels and chat rooms the application
-created for it at run time (core.teardown). A CloudFormation custom resource through CDK's Provider
-framework, present only in stages that do not keep their data (`retainData: false`).
+"""Deploy time: the IVS channels and chat rooms the application created for a stage at run time
+(core.teardown), as a CloudFormation custom resource through CDK's Provider framework, in every stage.
 
-Create and Update do nothing. An exception fails the stack deletion with its message; deleting the
-stack again resumes where it stopped.
+Create and Update give every channel of the stage the stage's recording configuration and playback
+restriction policy (the resource's properties name them, so changing either runs it again); live channels
+are left and logged. Delete, in stages that do not keep their data (`DeleteOnRemoval`), deletes the channels
+and rooms; because the resource names the configuration and the policy, CloudFormation deletes it before
+them, and IVS would refuse to delete them while channels use them. An exception fails the deployment or the
+deletion with its message; running it again resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -16,7 +19,15 @@ from aws_lambda_powertools import Logger
 from core.aws import Clients
 from core.chat import Chat
 from core.ivs import IvsAdmin
-from core.teardown import PROJECT_PROPERTY, STAGE_PROPERTY, delete_stage_resources
+from core.teardown import (
+    DELETE_PROPERTY,
+    POLICY_PROPERTY,
+    PROJECT_PROPERTY,
+    RECORDING_PROPERTY,
+    STAGE_PROPERTY,
+    align_stage_channels,
+    delete_stage_resources,
+)
 
 logger = Logger()
 
@@ -25,10 +36,20 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     properties = event["ResourceProperties"]
     project, stage = str(properties[PROJECT_PROPERTY]), str(properties[STAGE_PROPERTY])
     physical_id = f"{project}-{stage}-runtime-resources"
-    if event["RequestType"] != "Delete":
-        return {"PhysicalResourceId": physical_id}
     # AWS_REGION is set by the Lambda runtime; the deploy-time function gets no other settings.
     clients = Clients(os.environ["AWS_REGION"])
+    if event["RequestType"] != "Delete":
+        aligned = align_stage_channels(
+            IvsAdmin(clients.ivs),
+            project=project,
+            stage=stage,
+            recording_configuration_arn=str(properties.get(RECORDING_PROPERTY, "")),
+            playback_restriction_policy_arn=str(properties.get(POLICY_PROPERTY, "")),
+        )
+        logger.info("stage channels aligned", project=project, stage=stage, updated=aligned.updated, live=aligned.live)
+        return {"PhysicalResourceId": event.get("PhysicalResourceId", physical_id)}
+    if str(properties.get(DELETE_PROPERTY, "true")).lower() != "true":
+        return {"PhysicalResourceId": event.get("PhysicalResourceId", physical_id)}
     done = delete_stage_resources(IvsAdmin(clients.ivs), Chat(clients.ivschat), project=project, stage=stage)
     logger.info("stage resources deleted", project=project, stage=stage, channels=done.channels, rooms=done.rooms)
     return {"PhysicalResourceId": event.get("PhysicalResourceId", physical_id)}

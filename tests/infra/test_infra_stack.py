@@ -29,7 +29,6 @@ from infra.definitions import (
     OUTPUTS,
     QUEUES,
     SCHEDULES,
-    STAGE_TEARDOWN_FUNCTION,
     USER_POOL,
     function_env,
     function_settings,
@@ -120,8 +119,8 @@ PROVIDER_FRAMEWORK_HANDLER = "framework.onEvent"
 
 
 def _deploy_functions(synth: Synth) -> list[Any]:
-    """The deploy-time functions a stage has: the playback key's always, the teardown where data goes."""
-    return [f for f in DEPLOY_FUNCTIONS.values() if f is not STAGE_TEARDOWN_FUNCTION or not synth.config.retain_data]
+    """The deploy-time functions a stage has: every one (the signing keys', the run-time resources')."""
+    return list(DEPLOY_FUNCTIONS.values())
 
 
 def _work_queue(synth: Synth, name: str) -> str:

@@ -1,6 +1,7 @@
-"""The deploy-time teardown function, called with CloudFormation custom-resource events against the local
-AWS: on stack deletion it deletes the stage's IVS channels (stopping live ones) and chat rooms, and no
-one else's."""
+"""The deploy-time run-time resources function, called with CloudFormation custom-resource events against
+the local AWS: on deployment it switches the stage's IVS channels to the stage's recording configuration and
+playback restriction policy; on stack deletion it deletes the stage's channels (stopping live ones) and chat
+rooms where the stage drops its data; and it touches no one else's."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import requests
 
 from core.chat import Chat
 from core.ivs import Ivs
-from core.teardown import PROJECT_PROPERTY, STAGE_PROPERTY
+from core.teardown import DELETE_PROPERTY, POLICY_PROPERTY, PROJECT_PROPERTY, RECORDING_PROPERTY, STAGE_PROPERTY
 from emulator.local_aws.server import LocalAwsServer
 from tests.triggers.conftest import Handler, deploy_time_handler
 
@@ -25,14 +26,19 @@ def teardown_function(deploy_time_environment: None) -> Handler:
     return deploy_time_handler(triggers.stage_teardown.handler, "stageTeardown")
 
 
-def _event(request: str, project: str, stage: str) -> dict[str, Any]:
+def _event(request: str, project: str, stage: str, **properties: str) -> dict[str, Any]:
     event: dict[str, Any] = {
         "RequestType": request,
         "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/UGC-dev/guid",
         "RequestId": str(uuid.uuid4()),
         "LogicalResourceId": "TeardownRuntimeResources",
         "ResourceType": "Custom::StageRuntimeResources",
-        "ResourceProperties": {"ServiceToken": "arn:...", PROJECT_PROPERTY: project, STAGE_PROPERTY: stage},
+        "ResourceProperties": {
+            "ServiceToken": "arn:...",
+            PROJECT_PROPERTY: project,
+            STAGE_PROPERTY: stage,
+            **properties,
+        },
     }
     if request != "Create":
         event["PhysicalResourceId"] = f"{project}-{stage}-runtime-resources"
@@ -71,7 +77,7 @@ def test_deleting_the_stack_deletes_the_stages_channels_and_rooms_only(
     live = requests.post(f"{local_aws.endpoint}/_local/ivs/streams", json={"channelArn": mine[0][0]}, timeout=5)
     assert live.status_code == 201
 
-    # WHEN the stack is created and updated, nothing is touched
+    # WHEN the stack is created and updated, nothing is deleted
     teardown_function(_event("Create", project, stage))
     teardown_function(_event("Update", project, stage))
     channels, rooms = _existing(local_aws_client)
@@ -99,3 +105,55 @@ def test_deleting_the_stack_deletes_the_stages_channels_and_rooms_only(
     # (leave the session's local AWS as it was found: its other tests list channels and rooms)
     for owner_project, owner_stage in (("elsewhere", stage), (project, "prod")):
         teardown_function(_event("Delete", owner_project, owner_stage))
+
+
+def _video_settings(local_aws_client: Any) -> tuple[str, str]:
+    """A recording configuration (over a new bucket) and a playback restriction policy: their ARNs."""
+    bucket = f"rec-{uuid.uuid4().hex[:8]}"
+    local_aws_client("s3").create_bucket(Bucket=bucket)
+    ivs = local_aws_client("ivs")
+    recording = ivs.create_recording_configuration(destinationConfiguration={"s3": {"bucketName": bucket}})
+    policy = ivs.create_playback_restriction_policy(allowedOrigins=["https://app.example.com"])
+    return recording["recordingConfiguration"]["arn"], policy["playbackRestrictionPolicy"]["arn"]
+
+
+def _settings(local_aws_client: Any, arns: list[str]) -> list[tuple[str, str]]:
+    ivs = local_aws_client("ivs")
+    channels = [ivs.get_channel(arn=arn)["channel"] for arn in arns]
+    return [(c.get("recordingConfigurationArn", ""), c.get("playbackRestrictionPolicyArn", "")) for c in channels]
+
+
+def test_deploying_switches_the_stages_channels_to_its_video_settings_and_no_one_elses(
+    teardown_function: Handler, local_aws: LocalAwsServer, local_aws_client: Any
+) -> None:
+    # GIVEN a stage's channels made before it recorded (one of them live), and another stage's
+    project, stage = f"proj{uuid.uuid4().hex[:6]}", "dev"
+    mine, mine_rooms = _resources(local_aws_client, project, stage, 3)
+    other, _ = _resources(local_aws_client, project, "prod", 1)
+    live = requests.post(f"{local_aws.endpoint}/_local/ivs/streams", json={"channelArn": mine[0]}, timeout=5)
+    assert live.status_code == 201
+    recording, policy = _video_settings(local_aws_client)
+    settings = {RECORDING_PROPERTY: recording, POLICY_PROPERTY: policy, DELETE_PROPERTY: "false"}
+
+    # WHEN a deployment turns recording on
+    teardown_function(_event("Update", project, stage, **settings))
+
+    # THEN the offline channels record and have the policy; the live one is left (IVS updates no live channel)
+    assert _settings(local_aws_client, mine) == [("", ""), (recording, policy), (recording, policy)]
+    assert _settings(local_aws_client, other) == [("", "")]
+    # WHEN its broadcast has ended and the stage is deployed again THEN it is switched too; the rest stay
+    requests.delete(f"{local_aws.endpoint}/_local/ivs/streams/{mine[0].rsplit('/', 1)[-1]}", timeout=5)
+    teardown_function(_event("Update", project, stage, **settings))
+    assert _settings(local_aws_client, mine) == [(recording, policy)] * 3
+    # WHEN a deployment turns recording off THEN the channels record no more and keep the policy
+    teardown_function(_event("Update", project, stage, **(settings | {RECORDING_PROPERTY: ""})))
+    assert _settings(local_aws_client, mine) == [("", policy)] * 3
+
+    # WHEN a stage that keeps its data is deleted THEN its channels and rooms stay
+    teardown_function(_event("Delete", project, stage, **settings))
+    channels, rooms = _existing(local_aws_client)
+    assert set(mine) <= channels and set(mine_rooms) <= rooms
+
+    # (leave the session's local AWS as it was found)
+    for owner_stage in (stage, "prod"):
+        teardown_function(_event("Delete", project, owner_stage))

@@ -63,6 +63,7 @@ def install(registry: Registry) -> None:
     registry.add(SERVICE, "DeletePlaybackRestrictionPolicy", _deleter(POLICY))
     registry.add(SERVICE, "GetChannel", get_channel)
     registry.add(SERVICE, "UpdateChannel", update_channel)
+    registry.add(SERVICE, "ListChannels", list_channels)
     registry.add(SERVICE, "TagResource", tag_resource)
     registry.add(SERVICE, "UntagResource", untag_resource)
     registry.add(SERVICE, "ListTagsForResource", list_tags)
@@ -259,11 +260,29 @@ def get_channel(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
 
 
 def update_channel(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
+    """As IVS: a live channel cannot be updated (stop its stream first)."""
+    from emulator.local_aws.services.ivs import IvsStore  # a sibling service module: imported on use
+
+    with ctx.state.store(IvsStore) as store:
+        if request.params["arn"] in store.live:
+            raise _error("ConflictException", f"Channel {request.params['arn']} is live; stop its stream first", 409)
     check_policy(ctx, request)
     response = ctx.forward()
     if not response.ok:
         return response
     return with_policy(response, bind_policy(ctx, request, request.params["arn"]))
+
+
+def list_channels(request: AwsRequest, ctx: HandlerContext) -> AwsResponse:
+    """moto's summaries, each with the policy its channel names (as IVS's ChannelSummary has it)."""
+    response = ctx.forward()
+    if not response.ok:
+        return response
+    body = response.json_body()
+    with ctx.state.store(IvsConfigs) as configs:
+        for summary in body.get("channels", []):
+            summary["playbackRestrictionPolicyArn"] = configs.channel_policies.get(summary["arn"], "")
+    return AwsResponse.json(body, response.status)
 
 
 def drop_channel(ctx: HandlerContext, channel_arn: str) -> None:
