@@ -117,6 +117,25 @@ class IvsAdmin(Ivs):
     def update_channel(self, channel_arn: str, channel_type: str, latency_mode: str, authorized: bool) -> None:
         self._client.update_channel(arn=channel_arn, type=channel_type, latencyMode=latency_mode, authorized=authorized)
 
+    def align_video_settings(
+        self, channel_arn: str, *, recording_configuration_arn: str, playback_restriction_policy_arn: str
+    ) -> bool:
+        """Switch the channel to these settings if it has others (one GetChannel when it has them): whether it
+        was switched. A deployment switches the stage's channels, but IVS updates no live channel; this catches
+        those once their broadcast is over."""
+        try:
+            channel = self._client.get_channel(arn=channel_arn)["channel"]
+        except self._client.exceptions.ResourceNotFoundException:
+            return False
+        current = (channel.get("recordingConfigurationArn") or "", channel.get("playbackRestrictionPolicyArn") or "")
+        if current == (recording_configuration_arn, playback_restriction_policy_arn):
+            return False
+        return self.set_video_settings(
+            channel_arn,
+            recording_configuration_arn=recording_configuration_arn,
+            playback_restriction_policy_arn=playback_restriction_policy_arn,
+        )
+
     def set_video_settings(
         self, channel_arn: str, *, recording_configuration_arn: str, playback_restriction_policy_arn: str
     ) -> bool:

@@ -21,6 +21,9 @@ Access = Literal[
     "ivs_channels",
     # Read-only: a stream session's ingest configuration (the stream events function).
     "ivs_sessions",
+    # Read a channel and switch it to the stage's recording configuration and playback restriction policy
+    # once its broadcast has ended (the stream events function; a deployment cannot switch a live channel).
+    "ivs_video_settings",
     "ivs_chat",
     "cognito_admin",
     "assets_bucket",
@@ -141,7 +144,7 @@ FUNCTIONS: dict[str, FunctionDefinition] = {
         name="streams",
         handler="triggers.stream_events.handler",
         description="IVS EventBridge events: sessions, live state, events, limit breaches; publishes changes",
-        access=("table", "ivs_sessions", "publish", "following_queue", "recordings_listing"),
+        access=("table", "ivs_sessions", "ivs_video_settings", "publish", "following_queue", "recordings_listing"),
         knows_graphql_url=True,
     ),
     "following": FunctionDefinition(

@@ -32,8 +32,25 @@ def _handle(event: dict[str, Any]) -> dict[str, Any]:
     summary = recorded.summary
     if summary.is_live:
         _store_ingest_configuration(channel_arn, record.session_id)
+    if record.name == "Session Ended" and recorded.inserted:
+        _align_video_settings(channel_arn)
     _publish(recorded, owner.username)
     return {"session": record.session_id, "inserted": recorded.inserted, "live": summary.is_live}
+
+
+def _align_video_settings(channel_arn: str) -> None:
+    """A channel live during a deployment that changed the stage's video settings could not be switched then."""
+    settings = core().settings
+    if (
+        core()
+        .ivs()
+        .align_video_settings(
+            channel_arn,
+            recording_configuration_arn=settings.recording_configuration_arn,
+            playback_restriction_policy_arn=settings.playback_restriction_policy_arn,
+        )
+    ):
+        logger.info("channel switched to the stage's video settings after its broadcast", channel_arn=channel_arn)
 
 
 def _with_thumbnails(record: StreamEventRecord) -> StreamEventRecord:

@@ -35,6 +35,7 @@ ARCHITECTURES = {"x86_64": lambda_.Architecture.X86_64, "arm64": lambda_.Archite
 # resource at all. TagResource is what CreateChannel with tags needs.
 IVS_ACCOUNT_WIDE_ACTIONS = ("ivs:CreateChannel", "ivs:ListChannels")
 IVS_SESSION_ACTIONS = ("ivs:GetStreamSession",)
+IVS_VIDEO_SETTINGS_ACTIONS = ("ivs:GetChannel", "ivs:UpdateChannel")
 IVS_CHANNEL_ACTIONS = (
     "ivs:GetChannel",
     "ivs:UpdateChannel",
@@ -185,6 +186,12 @@ class Functions(Construct):
         elif access == "ivs_sessions":
             function.add_to_role_policy(
                 iam.PolicyStatement(actions=list(IVS_SESSION_ACTIONS), resources=[every_arn(self, "ivs", "channel")])
+            )
+        elif access == "ivs_video_settings":
+            function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=list(IVS_VIDEO_SETTINGS_ACTIONS), resources=[every_arn(self, "ivs", "channel")]
+                )
             )
         elif access == "ivs_chat":
             function.add_to_role_policy(

@@ -103,6 +103,7 @@ ACCESS_ACTIONS: dict[str, set[str]] = {
         "secretsmanager:DescribeSecret",
     },
     "recordings_listing": {"s3:ListBucket"},
+    "ivs_video_settings": {"ivs:GetChannel", "ivs:UpdateChannel"},
 }
 # What CDK's SqsEventSource grants the consuming function (Lambda's poller acts with its role).
 QUEUE_CONSUMER_ACTIONS = {

@@ -254,3 +254,24 @@ def test_events_of_channels_this_deployment_does_not_own_are_ignored(streams: An
 def test_no_events_summarise_to_an_empty_session() -> None:
     empty = summarize([])
     assert (empty.event_count, empty.started_at, empty.is_live, empty.is_healthy) == (0, None, False, True)
+
+
+def test_a_channel_live_during_a_deployment_is_switched_to_the_stages_video_settings_when_its_session_ends(
+    streams: Any, core: Core, resources: LocalResources
+) -> None:
+    # GIVEN a channel IVS holds without the stage's recording configuration and policy (it was live when a
+    # deployment switched the others)
+    ivs = aws_client(resources.endpoint, "ivs")
+    arn = ivs.create_channel(name=f"old-{uuid.uuid4().hex[:6]}")["channel"]["arn"]
+    account = ready_channel(core)
+    account = AccountItem.from_item({**account.to_item(), "channelId": {"S": arn.rsplit("/", 1)[-1]}})
+    core.table.client.put_item(TableName=core.table.name, Item=account.to_item())
+    session = f"st-{uuid.uuid4().hex[:8]}"
+    # WHEN its broadcast goes on THEN it is left as it is
+    streams(ivs_event(account, session, SCRIPT[1]))
+    assert ivs.get_channel(arn=arn)["channel"]["recordingConfigurationArn"] == ""
+    # WHEN its session ends THEN it records and plays under the stage's policy from its next broadcast on
+    streams(ivs_event(account, session, SCRIPT[7]))
+    channel = ivs.get_channel(arn=arn)["channel"]
+    assert channel["recordingConfigurationArn"] == resources.recording_configuration_arn
+    assert channel["playbackRestrictionPolicyArn"] == resources.playback_restriction_policy_arn
