@@ -143,7 +143,12 @@ def bootstrap(endpoint: str, stage: StageConfig | None = None, *, name_prefix: s
     secret_arn = _pagination_secret(secretsmanager, f"{name_prefix}/pagination-secret")
     product_api_secret_arn = _product_api_secret(secretsmanager, f"{name_prefix}/product-api")
     playback_key_secret_arn, public_key_pem = _playback_key_secret(secretsmanager, f"{name_prefix}/playback-key")
-    playback_key_pair_arn = _playback_key_pair(client(endpoint, "ivs"), f"{name_prefix}-playback", public_key_pem)
+    playback_key_pair_arn = _playback_key_pair(
+        client(endpoint, "ivs"),
+        f"{name_prefix}-playback",
+        public_key_pem,
+        {"project": PROJECT_TAG, "stage": stage.stage},
+    )
     appsync = client(endpoint, "appsync")
     api_id = _graphql_api(appsync, f"{name_prefix}-api", API, pool_id)
     api_key = _api_key(appsync, api_id, stage)
@@ -405,12 +410,13 @@ def _playback_key_secret(secretsmanager: Any, name: str) -> tuple[str, str]:
     return arn, ensure_signing_key(secretsmanager, arn)
 
 
-def _playback_key_pair(ivs: Any, name: str, public_pem: str) -> str:
-    """Import the public half of the playback key into IVS, or find the key pair imported before."""
+def _playback_key_pair(ivs: Any, name: str, public_pem: str, tags: dict[str, str]) -> str:
+    """Import the public half of the playback key into IVS (tagged with the stage, as the stack's tags tag
+    the deployed key pair), or find the key pair imported before."""
     for pair in _pages(ivs, "list_playback_key_pairs", "keyPairs"):
         if pair.get("name") == name:
             return str(pair["arn"])
-    return str(ivs.import_playback_key_pair(publicKeyMaterial=public_pem, name=name)["keyPair"]["arn"])
+    return str(ivs.import_playback_key_pair(publicKeyMaterial=public_pem, name=name, tags=tags)["keyPair"]["arn"])
 
 
 def _graphql_api(appsync: Any, name: str, definition: ApiDefinition, pool_id: str) -> str:

@@ -146,6 +146,29 @@ def test_function_settings_describe_the_local_resources(local_resources):
     assert settings.assets_base_url == f"{local_resources.endpoint}/{local_resources.assets_bucket}"
 
 
+def test_the_stages_ivs_resources_carry_its_tags_and_recordings_are_served_by_a_signed_edge(
+    local_resources, local_aws_client
+):
+    # GIVEN a bootstrapped local AWS
+    ivs = local_aws_client("ivs")
+    # THEN the playback key pair, the restriction policy and the recording configuration carry the stage's tags
+    for arn in (
+        local_resources.playback_key_pair_arn,
+        local_resources.playback_restriction_policy_arn,
+        local_resources.recording_configuration_arn,
+    ):
+        assert ivs.list_tags_for_resource(resourceArn=arn)["tags"] == {"project": "ugc-live", "stage": "local"}, arn
+    # AND the functions sign recording URLs for the edge of a distribution that trusts only the recordings key
+    settings = local_resources.function_settings()
+    assert settings.recordings_base_url.endswith(f"/_local/cloudfront/{local_resources.recordings_distribution_id}")
+    cloudfront = local_aws_client("cloudfront")
+    behaviour = cloudfront.get_distribution(Id=local_resources.recordings_distribution_id)["Distribution"][
+        "DistributionConfig"
+    ]["DefaultCacheBehavior"]
+    [group] = behaviour["TrustedKeyGroups"]["Items"]
+    assert cloudfront.get_key_group(Id=group)["KeyGroup"]["KeyGroupConfig"]["Items"] == [settings.recordings_key_id]
+
+
 def test_assets_bucket_is_versioned_and_notifies_the_asset_function(local_resources, local_aws_client):
     # GIVEN a bootstrapped local AWS
     s3 = local_aws_client("s3")
