@@ -307,7 +307,7 @@ def _current_tags(request: AwsRequest, ctx: HandlerContext, arn: str, configs: I
         if channel is None:
             raise _not_found(arn)
         return dict(channel.get("tags") or {})
-    if kind in ("stream-key", "playback-key-pair"):
+    if kind in ("stream-key", "playback-key"):
         from emulator.local_aws.services.ivs import IvsStore  # a sibling service module: imported on use
 
         with ctx.state.store(IvsStore) as store:
