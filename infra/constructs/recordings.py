@@ -13,16 +13,16 @@ recordings bucket that serves signed URLs only.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from core.playback import KEY_KIND_PROPERTY, KEY_SECRET_PROPERTY, PUBLIC_KEY_ATTRIBUTE, SECRET_ARN_ATTRIBUTE, KeyKind
 from infra.constructs.deploy_time import DeployTimeResource
+from infra.constructs.secrets import signing_key_secret
 from infra.constructs.stage import playback_key_id
 from infra.definitions import StageConfig, allowed_origins
 
@@ -43,14 +43,8 @@ class RecordingsDelivery(Construct):
         key_maker: DeployTimeResource,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.secret = secretsmanager.Secret(
-            self,
-            playback_key_id(config, "Key"),
-            description="RSA 2048 private key (PEM) that signs CloudFront URLs of recordings",
-            # A random placeholder: the deploy-time function replaces it with the key, inside the secret.
-            generate_secret_string=secretsmanager.SecretStringGenerator(exclude_punctuation=True),
-            # Its public half is the distribution's trusted key, which goes with the stack.
-            removal_policy=RemovalPolicy.DESTROY,
+        self.secret = signing_key_secret(
+            self, playback_key_id(config, "Key"), "RSA 2048 private key (PEM) that signs CloudFront URLs of recordings"
         )
         # Made by the function that makes the playback key (PrivateChannels), as a resource of its own.
         key = key_maker.add_resource(

@@ -34,16 +34,10 @@ class Secrets(Construct):
             # stage keeps it after the stack is gone.
             removal_policy=RemovalPolicy.DESTROY,
         )
-        self.playback_key = secretsmanager.Secret(
+        self.playback_key = signing_key_secret(
             self,
             playback_key_id(config, "PlaybackKey"),
-            description="EC P-384 private key (PEM) that signs IVS playback tokens of private channels",
-            # A random placeholder: the deploy-time function replaces it with the key, inside the secret,
-            # so the private key never appears in a template or a parameter.
-            generate_secret_string=secretsmanager.SecretStringGenerator(exclude_punctuation=True),
-            # Its public half is the stack's IVS playback key pair, which goes with the stack: a key kept
-            # without it would verify nothing.
-            removal_policy=RemovalPolicy.DESTROY,
+            "EC P-384 private key (PEM) that signs IVS playback tokens of private channels",
         )
         self.product_api: secretsmanager.Secret | None = None
         if config.enable_amazon_product_stream_action:
@@ -56,3 +50,17 @@ class Secrets(Construct):
                 secret_object_value={key: SecretValue.unsafe_plain_text("") for key in PRODUCT_API_KEYS},
                 removal_policy=removal_policy(config),
             )
+
+
+def signing_key_secret(scope: Construct, construct_id: str, description: str) -> secretsmanager.Secret:
+    """A secret for a signing key made at deploy time (core.playback.ensure_signing_key): a random placeholder
+    until the deploy-time function replaces it with the key, inside the secret, so the private key never
+    appears in a template or a parameter. Its public half is a resource of the stack (an IVS key pair, a
+    CloudFront public key), which goes with the stack: a key kept without it would verify nothing."""
+    return secretsmanager.Secret(
+        scope,
+        construct_id,
+        description=description,
+        generate_secret_string=secretsmanager.SecretStringGenerator(exclude_punctuation=True),
+        removal_policy=RemovalPolicy.DESTROY,
+    )
