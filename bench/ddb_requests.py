@@ -11,6 +11,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from core import table as t
 from core.timefmt import iso
 from emulator.local_aws.bootstrap import bootstrap
 from emulator.local_aws.server import LocalAwsServer
@@ -20,6 +21,7 @@ OPERATIONS = {
     "me": "{ me { id username channel { id isLive followerCount viewerIsFollowing } } }",
     "channel": "query C($u: String!) { channel(username: $u) { id username isLive viewerIsFollowing } }",
     "liveChannels (limit 50)": "{ liveChannels(limit: 50) { items { id username viewerIsFollowing } nextToken } }",
+    "liveChannels (limit 50), thumbnailUrl": "{ liveChannels(limit: 50) { items { id thumbnailUrl } nextToken } }",
     "following (limit 50)": "{ following(limit: 50) { items { id username isLive viewerIsFollowing } nextToken } }",
 }
 SIZES = (5, 50)
@@ -43,6 +45,13 @@ async def _grow(api: Api, viewer: str, channels: list[str], size: int) -> None:
         account = core.accounts.by_username(name)
         assert account is not None and account.channel_id is not None
         core.channels.set_live(account.channel_id, iso(now - timedelta(minutes=len(channels))))
+        # Recording, as the stream events function records it: the card has the latest thumbnail.
+        core.table.client.update_item(
+            TableName=core.table.name,
+            Key={"PK": {"S": t.user_pk(account.sub)}, "SK": {"S": t.ACCOUNT_SK}},
+            UpdateExpression="SET liveRecordingPrefix = :p",
+            ExpressionAttributeValues={":p": {"S": f"ivs/v1/123456789012/{account.channel_id}/2026/12/5/10/0/r"}},
+        )
 
 
 async def measure() -> dict[str, dict[int, int]]:
@@ -61,6 +70,8 @@ async def measure() -> dict[str, dict[int, int]]:
                 counter.calls = 0
                 reply = await api.as_user(viewer, query, {"u": channels[0]})
                 assert not reply.errors, reply.errors
+                if "thumbnailUrl" in query:  # every card has one: the count is of real work
+                    assert all(c["thumbnailUrl"] for c in reply.data["liveChannels"]["items"]), reply.data
                 results[name][size] = counter.calls
     return results
 

@@ -159,6 +159,9 @@ class ChannelRef:
     is_private: bool
     # Set while live and recording (AccountItem.live_recording_prefix).
     live_recording_prefix: str | None = None
+    # The viewer's relations to the channel where the caller already knows them (None: unknown).
+    banned: bool | None = None
+    following: bool | None = None
 
     @classmethod
     def of(cls, account: AccountItem) -> ChannelRef:
@@ -211,31 +214,37 @@ class RecordingLibrary:
             raise Forbidden("this channel is private: only its owner and its followers may watch; follow it first")
 
     def thumbnail_urls(self, viewer_sub: str | None, owners: list[ChannelRef]) -> list[str | None]:
-        """Each channel's latest thumbnail while live and recording, for the viewer: one BatchGetItem for
-        the page's relations at most (none for an anonymous viewer, or when no channel has a thumbnail)."""
+        """Each channel's latest thumbnail while live and recording, for the viewer. What the parent already
+        settled of the viewer's relations (a page's bans always are) is used; the rest is one BatchGetItem at
+        most (none for an anonymous viewer, or when no channel has a thumbnail)."""
         live = [o for o in owners if o.channel_id and o.live_recording_prefix]
-        answers: dict[str, str | None] = {}
         urls = self._urls()
         if not live or urls is None:
             return [None] * len(owners)
         others = [o for o in live if o.owner_sub != viewer_sub]
-        relations = (
+        unknown = [o for o in others if o.banned is None or (o.is_private and o.following is None)]
+        fetched = (
             self._moderation.relations(
                 viewer_sub,
-                [(o.channel_id, o.owner_sub) for o in others],
-                following=any(o.is_private for o in others),
+                [(o.channel_id, o.owner_sub) for o in unknown],
+                following=any(o.is_private for o in unknown),
                 banned=True,
             )
-            if viewer_sub and others
+            if viewer_sub and unknown
             else {}
         )
+        answers: dict[str, str | None] = {}
         for owner in live:
-            relation = relations.get(owner.channel_id)
             if owner.owner_sub != viewer_sub:
-                if relation is None and owner.is_private:
-                    continue  # anonymous
-                if relation is not None and (relation.banned or (owner.is_private and not relation.following)):
-                    continue
+                if viewer_sub is None:
+                    if owner.is_private:
+                        continue
+                else:
+                    relation = fetched.get(owner.channel_id)
+                    banned = relation.banned if relation else owner.banned
+                    following = relation.following if relation else owner.following
+                    if banned or (owner.is_private and not following):
+                        continue
             answers[owner.channel_id] = urls.signer(f"{owner.live_recording_prefix}/")(LATEST_THUMBNAIL)
         return [answers.get(o.channel_id) for o in owners]
 

@@ -63,12 +63,16 @@ def _channel_ref(source: dict[str, Any]) -> ChannelRef:
         owner_sub=str(source.get("ownerSub", "")),
         is_private=bool(source.get("isPrivate")),
         live_recording_prefix=source.get("liveRecordingPrefix") if source.get("isLive") else None,
+        # What the root resolver settled for the viewer (channel_views): bans always, follows when asked.
+        banned=source.get("viewerIsBanned"),
+        following=source.get("viewerIsFollowing"),
     )
 
 
 @router.batch_resolver(type_name="Channel", field_name="thumbnailUrl")
 def thumbnail_url(event: list[AppSyncResolverEvent]) -> list[str | None]:
-    """Signed for the viewer a channel allows: one BatchGetItem of relations for the whole batch at most."""
+    """Signed for the viewer a channel allows: no read where the root resolver settled the viewer's relations,
+    else one BatchGetItem for the whole batch."""
     viewer = caller_sub(event[0]) if event else None
     return core().recording_library.thumbnail_urls(viewer, [_channel_ref(e.source or {}) for e in event])
 
