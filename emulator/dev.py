@@ -20,10 +20,13 @@ from emulator import schedules
 from emulator.appsync.tls import DualListener, ensure_certificates
 from emulator.lambda_runtime.bridge import FunctionBridge
 from emulator.local_aws.bootstrap import bootstrap
+from emulator.local_aws.persistence import STATE_FILE, StateFileError
 from emulator.local_aws.server import LocalAwsServer
 from emulator.seed import DEMO_PASSWORD, DEMO_USERS, demo_streams, seed
 from emulator.stack import CODE_ROOT, LOCAL_STAGE, LocalStack, function_specs
 
+# Below the data folder: the local AWS's state (emulator.local_aws.persistence).
+STATE_FOLDER = "state"
 # How long Ctrl+C waits for the local AWS to deliver the events already put (the demo streams' last ones).
 DRAIN_SECONDS = 10.0
 # Then how long it waits for the functions still running (a scheduled run, a Cognito trigger) to return.
@@ -62,8 +65,12 @@ def _parser() -> argparse.ArgumentParser:
         "--data-dir",
         type=Path,
         default=CODE_ROOT / ".ugc",
-        help="where the local stack keeps its files, such as its TLS CA (default: .ugc in the project)",
+        help="where the local stack keeps its state (users, channels, data, keys) across restarts, and its TLS "
+        "CA (default: .ugc in the project)",
     )
+    kept = parser.add_mutually_exclusive_group()
+    kept.add_argument("--reset", action="store_true", help="forget the state kept in the data folder and start afresh")
+    kept.add_argument("--in-memory", action="store_true", help="keep no state: everything is gone when the stack stops")
     parser.add_argument(
         "--outputs",
         type=Path,
@@ -117,10 +124,18 @@ def _check_free(host: str, port: int, what: str, flag: str) -> None:
             ) from exc
 
 
+def _local_aws(args: argparse.Namespace) -> LocalAwsServer:
+    """The local AWS, keeping its state in the data folder unless --in-memory (--reset: forgotten first)."""
+    state_dir = args.data_dir / STATE_FOLDER
+    if args.reset:
+        (state_dir / STATE_FILE).unlink(missing_ok=True)
+    return LocalAwsServer(host=args.host, port=args.aws_port, data_dir=None if args.in_memory else state_dir)
+
+
 async def _serve(args: argparse.Namespace) -> int:
     _check_free(args.host, args.port, "local AppSync", "--port")
     _check_free(args.host, args.aws_port, "local AWS", "--aws-port")
-    local_aws = LocalAwsServer(host=args.host, port=args.aws_port)
+    local_aws = _local_aws(args)
     local_aws.start()
     functions: FunctionBridge | None = None
     listener: DualListener | None = None
@@ -221,6 +236,6 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return asyncio.run(_serve(args))
-    except OSError as exc:
+    except (OSError, StateFileError) as exc:  # a busy port; a data folder this version cannot load
         print(f"ugc dev: {exc}", file=sys.stderr)
         return 1

@@ -78,12 +78,15 @@ class DevServer:
         os.killpg(self.process.pid, signal.SIGINT)
 
 
-def start(folder: Path, *flags: str) -> DevServer:
-    """`ugc dev` in its own process group, its output in `folder`/dev.log; returns once its banner is out."""
-    port, aws_port = free_port(), free_port()
+def start(folder: Path, *flags: str, ports: tuple[int, int] | None = None) -> DevServer:
+    """`ugc dev` in its own process group, its output in `folder`/dev.log; returns once its banner is out.
+    `ports`: (local AppSync, local AWS), as a restart keeps them; free ones by default."""
+    port, aws_port = ports or (free_port(), free_port())
     outputs = folder / "amplify_outputs.json"
     log = folder / "dev.log"
-    with log.open("w") as sink:
+    # Appended to, so a restart on the same folder keeps the earlier runs' output: wait for one more banner.
+    banners = log.read_text(errors="replace").count(BANNER) if log.exists() else 0
+    with log.open("a") as sink:
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -100,7 +103,7 @@ def start(folder: Path, *flags: str) -> DevServer:
         )
     server = DevServer(process, port, aws_port, outputs, log)
     try:
-        wait_for(lambda: BANNER in server.log() or process.poll() is not None, 120, "the banner")
+        wait_for(lambda: server.log().count(BANNER) > banners or process.poll() is not None, 120, "the banner")
     except AssertionError:
         kill(server)
         raise

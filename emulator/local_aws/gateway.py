@@ -27,6 +27,7 @@ from werkzeug.wsgi import get_input_stream
 from emulator.local_aws.event_sources import EventSources
 from emulator.local_aws.functions import Functions
 from emulator.local_aws.messages import AwsRequest, AwsResponse, HttpRequest, ServiceError
+from emulator.local_aws.persistence import QUIESCENCE
 from emulator.local_aws.registry import HandlerContext, Intercept, Registry
 from emulator.local_aws.specs import RawRequest, ServiceSpec, service_spec
 from emulator.local_aws.state import LocalState
@@ -141,7 +142,9 @@ class Gateway:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if "HTTP_ORIGIN" in environ:
             start_response = _cross_origin(environ["HTTP_ORIGIN"], start_response)
-        return self._serve(environ, start_response)
+        # A snapshot of the state (emulator.local_aws.persistence) is taken between requests, never during one.
+        with QUIESCENCE.request():
+            return self._serve(environ, start_response)
 
     def _serve(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

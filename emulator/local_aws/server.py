@@ -6,6 +6,7 @@ import logging
 import socket
 import threading
 import time
+from pathlib import Path
 from types import TracebackType
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
@@ -15,6 +16,7 @@ from emulator.local_aws.clients import client
 from emulator.local_aws.event_sources import EventSources
 from emulator.local_aws.functions import FunctionInvoker, Functions
 from emulator.local_aws.gateway import Gateway
+from emulator.local_aws.persistence import Persistence
 from emulator.local_aws.services import default_registry
 from emulator.local_aws.state import PROCESS_STATE
 
@@ -54,9 +56,12 @@ class LocalAwsServer:
     event handlers and the targets of EventBridge rules (see `emulator.local_aws.functions`).
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 4566) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 4566, *, data_dir: Path | None = None) -> None:
+        """`data_dir`: where the state is kept across restarts (loaded at start, saved while serving and at
+        stop; see emulator.local_aws.persistence); None keeps it in memory only."""
         self._host = host
         self._port = port
+        self._persistence = Persistence(data_dir) if data_dir is not None else None
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._functions = Functions()
@@ -85,6 +90,8 @@ class LocalAwsServer:
         socket listens before this returns, so clients can connect at once."""
         if self._server is not None:
             raise RuntimeError("the local AWS server is already running")
+        if self._persistence is not None and self._persistence.load():
+            logger.info("local AWS state loaded", extra={"path": str(self._persistence.path)})
         app = Gateway(
             DomainDispatcherApplication(create_backend_app),
             default_registry(),
@@ -107,6 +114,8 @@ class LocalAwsServer:
         self._thread.start()
         endpoint = self.endpoint
         self._event_sources.attach(lambda: client(endpoint, "sqs"))
+        if self._persistence is not None:
+            self._persistence.start()
         logger.info("local AWS listening", extra={"endpoint": self.endpoint})
 
     def stop(self) -> None:
@@ -121,6 +130,8 @@ class LocalAwsServer:
         # Events already accepted are still delivered, as S3 would after acknowledging the upload.
         self._functions.close()
         self._event_sources.close()
+        if self._persistence is not None:
+            self._persistence.stop()  # the last save, once nothing changes any more
 
     @property
     def port(self) -> int:
