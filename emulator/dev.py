@@ -20,7 +20,7 @@ from emulator import schedules
 from emulator.appsync.tls import DualListener, ensure_certificates
 from emulator.lambda_runtime.bridge import FunctionBridge
 from emulator.local_aws.bootstrap import bootstrap
-from emulator.local_aws.persistence import STATE_FILE, StateFileError
+from emulator.local_aws.persistence import STATE_FILE, StateFileError, end_interrupted_broadcasts
 from emulator.local_aws.server import LocalAwsServer
 from emulator.seed import DEMO_PASSWORD, DEMO_USERS, demo_streams, seed
 from emulator.stack import CODE_ROOT, LOCAL_STAGE, LocalStack, function_specs
@@ -146,6 +146,7 @@ async def _serve(args: argparse.Namespace) -> int:
         # Cognito triggers and S3 events run the real functions, each in its worker processes.
         functions = FunctionBridge(function_specs(resources, f"http://{args.host}:{args.port}/graphql"))
         local_aws.set_functions(functions)
+        end_interrupted_broadcasts(local_aws.endpoint)
         scheduled = schedules.start(functions, resources.region, resources.account_id)
         certificates = ensure_certificates(args.data_dir / "tls", args.host)
         stack = LocalStack(

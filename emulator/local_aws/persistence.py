@@ -8,7 +8,8 @@ the rename is atomic, so the file is the old snapshot or the new one.
 
 What cannot be pickled as it is gets rebuilt on load: locks are new locks, weak caches start empty,
 private keys (Cognito's) go through PEM, S3's spooled object buffers through their bytes. Live broadcasts
-are not kept: a restart ends them, as it ends the encoders feeding them.
+are kept as they were, to be ended once the functions are back (`end_interrupted_broadcasts`): a restart
+ends them, as it ends the encoders feeding them, and IVS's end events bring the channels offline.
 
 The file starts with a header naming its format; a file of another format is refused with what to do,
 never half-loaded.
@@ -204,11 +205,6 @@ def loads(data: bytes, source: Path) -> None:
     with PROCESS_STATE.store(_Snapshot):
         PROCESS_STATE._stores.clear()
         PROCESS_STATE._stores.update(state["stores"])
-        from emulator.local_aws.services.ivs import IvsStore
-
-        ivs = PROCESS_STATE._stores.get(IvsStore)
-        if ivs is not None:
-            ivs.live.clear()  # the encoders are gone with the old process
 
 
 class Persistence:
@@ -274,3 +270,20 @@ class Persistence:
             self._thread.join()
             self._thread = None
         self.save(timeout=30)
+
+
+def end_interrupted_broadcasts(endpoint: str) -> int:
+    """Stop the broadcasts the state says were live when the stack stopped (their encoders went with it):
+    IVS's Stream End and Session Ended then reach the stream events function, and the channels go offline.
+    Call it once the functions run again. How many were stopped."""
+    from emulator.local_aws.clients import client
+
+    ivs = client(endpoint, "ivs")
+    stopped = 0
+    for stream in ivs.list_streams().get("streams", []):
+        try:
+            ivs.stop_stream(channelArn=stream["channelArn"])
+        except ivs.exceptions.ChannelNotBroadcasting:
+            continue
+        stopped += 1
+    return stopped

@@ -1,6 +1,6 @@
 """`ugc dev` keeps its state in its data folder: what a user did is there after a hard kill (SIGKILL) and a
 restart, with the same endpoints, ids and keys, so the frontend's configuration and the tokens it holds
-keep working."""
+keep working; a broadcast the kill interrupted ends; --reset starts afresh."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def test_a_hard_killed_stack_restarts_with_everything_and_old_tokens_still_work(
     folder = tmp_path / "stack"
     folder.mkdir()
     server = dev_server.start(folder, "--no-demo-streams")
+    broadcast: subprocess.Popen[bytes] | None = None
     try:
         outputs = load_outputs(server.outputs_path)
         before = server.outputs_path.read_text()
@@ -76,10 +77,22 @@ def test_a_hard_killed_stack_restarts_with_everything_and_old_tokens_still_work(
         )
         me, sessions = seen
         following = client.execute(FOLLOWING)
+        # AND who is broadcasting when the stack is killed
+        broadcast = subprocess.Popen(
+            [
+                *(sys.executable, "-c", "from client.cli import main; raise SystemExit(main())"),
+                *("--outputs", str(server.outputs_path), "simulate", "stream", username, "--duration", "120"),
+            ],
+            stderr=subprocess.DEVNULL,
+        )
+        dev_server.wait_for(lambda: username in server.live_channels(), 30, f"{username} live")
         time.sleep(2.5)  # past the state's next save (every second)
     finally:
         # WHEN the stack is killed hard
         dev_server.kill(server)
+        if broadcast is not None:
+            broadcast.kill()
+            broadcast.wait()
 
     # AND started again on the same folder and ports
     again = dev_server.start(folder, "--no-demo-streams", ports=(server.port, server.aws_port))
@@ -92,7 +105,11 @@ def test_a_hard_killed_stack_restarts_with_everything_and_old_tokens_still_work(
         )
         assert client.execute(ME) == me
         assert client.execute(FOLLOWING) == following
-        assert client.execute(SESSIONS)["streamSessions"]["items"] == sessions
+        assert client.execute(SESSIONS)["streamSessions"]["items"][-len(sessions) :] == sessions
+        # AND the broadcast the kill interrupted has ended, as IVS ends one whose encoder went away
+        dev_server.wait_for(lambda: username not in again.live_channels(), 30, f"{username} offline")
+        interrupted = client.execute(SESSIONS)["streamSessions"]["items"][0]
+        assert interrupted["isLive"] is False and interrupted["id"] not in {s["id"] for s in sessions}
         assert httpx.get(me["me"]["channel"]["avatarUrl"]).content == b"\xff\xd8jpeg"
         # AND the user signs in again with the same password
         CognitoAuth(load_outputs(again.outputs_path), cache=TokenCache(tmp_path / "other.json")).sign_in(
