@@ -37,7 +37,8 @@ def test_bootstrap_stores_the_private_key_and_imports_its_public_half(local_reso
     assert pair["arn"] == local_resources.playback_key_pair_arn
     assert len(pair["fingerprint"].split(":")) == 16
     assert "publicKeyMaterial" not in pair
-    assert {"arn": pair["arn"], "name": pair["name"], "tags": {}} in listed
+    # (tagged with the stage, as the deployed stack's tags tag its key pair)
+    assert {"arn": pair["arn"], "name": pair["name"], "tags": {"project": "ugc-live", "stage": "local"}} in listed
     keys = {p["arn"]: p["publicKeyMaterial"] for p in served}
     assert verify_playback_token(token, keys).key_pair_arn == pair["arn"]
 
