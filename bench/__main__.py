@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 
-from bench import cold_start, ddb_requests, events, fanout, scale
+from bench import cold_start, ddb_requests, events, fanout, scale, startup
 
 
 def main() -> None:
@@ -21,6 +21,8 @@ def main() -> None:
     events.main()
     print("\n## Scale: work per invocation as popularity grows\n")
     scale.main()
+    print("\n## Start-up and footprint of ugc dev\n")
+    startup.main()
 
 
 if __name__ == "__main__":
