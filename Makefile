@@ -23,8 +23,9 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	@touch $@ $(VENV)/.local
 
+# `make run ARGS=--reset`: any `ugc dev` options.
 run: $(VENV)/.local schema.graphql playground
-	$(BIN)/ugc dev
+	$(BIN)/ugc dev $(ARGS)
 
 test: $(VENV)/.dev browser playground js web
 	$(BIN)/ruff check .
