@@ -24,6 +24,14 @@ BANNER = "Stop with Ctrl+C"
 T = TypeVar("T")
 
 
+def simulate_command(outputs: Path, username: str, seconds: int) -> list[str]:
+    """`ugc simulate stream`: a broadcast of `username`'s channel for `seconds`, ended by SIGTERM sooner."""
+    return [
+        *(sys.executable, "-c", "from client.cli import main; raise SystemExit(main())"),
+        *("--outputs", str(outputs), "simulate", "stream", username, "--duration", str(seconds)),
+    ]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

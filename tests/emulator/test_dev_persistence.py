@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -54,10 +53,7 @@ def test_a_hard_killed_stack_restarts_with_everything_and_old_tokens_still_work(
         posted = httpx.post(upload["createUploadUrl"]["url"], data=fields, files={"file": ("a.jpg", b"\xff\xd8jpeg")})
         assert posted.status_code in (201, 204), posted.text
         simulated = subprocess.run(
-            [
-                *(sys.executable, "-c", "from client.cli import main; raise SystemExit(main())"),
-                *("--outputs", str(server.outputs_path), "simulate", "stream", username, "--duration", "2"),
-            ],
+            dev_server.simulate_command(server.outputs_path, username, 2),
             capture_output=True,
             text=True,
             timeout=120,
@@ -79,10 +75,7 @@ def test_a_hard_killed_stack_restarts_with_everything_and_old_tokens_still_work(
         following = client.execute(FOLLOWING)
         # AND who is broadcasting when the stack is killed
         broadcast = subprocess.Popen(
-            [
-                *(sys.executable, "-c", "from client.cli import main; raise SystemExit(main())"),
-                *("--outputs", str(server.outputs_path), "simulate", "stream", username, "--duration", "120"),
-            ],
+            dev_server.simulate_command(server.outputs_path, username, 120),
             stderr=subprocess.DEVNULL,
         )
         dev_server.wait_for(lambda: username in server.live_channels(), 30, f"{username} live")

@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -149,10 +148,7 @@ def test_a_viewer_signs_in_watches_the_directory_follows_sees_overlays_and_signs
 
         # WHEN alice starts streaming, THEN she appears in the directory without a reload
         simulate = subprocess.Popen(
-            [
-                *(sys.executable, "-c", "from client.cli import main; raise SystemExit(main())"),
-                *("--outputs", str(stack.outputs_path), "simulate", "stream", "alice", "--duration", "120"),
-            ],
+            dev_server.simulate_command(stack.outputs_path, "alice", 120),
             stderr=subprocess.DEVNULL,
         )
         try:
@@ -245,10 +241,7 @@ def test_a_viewer_sees_live_thumbnails_and_plays_a_past_broadcast_with_hls_js(
             page.wait_for(_loaded_image(f"#live li[data-username={name}] img.thumb"), timeout=30, what=name)
         # WHEN alice broadcasts for a few seconds and stops (the local stage records every broadcast)
         simulated = subprocess.run(
-            [
-                *(sys.executable, "-c", "from client.cli import main; raise SystemExit(main())"),
-                *("--outputs", str(stack.outputs_path), "simulate", "stream", "alice", "--duration", "4"),
-            ],
+            dev_server.simulate_command(stack.outputs_path, "alice", 4),
             capture_output=True,
             text=True,
             timeout=120,
