@@ -204,6 +204,9 @@ def _allowed(request: HttpRequest, keys: dict[str, str]) -> AwsResponse | None:
     url = _url(request)
     try:
         signature = _decode(values["Signature"])
+    except (binascii.Error, ValueError):
+        return _denied(request)
+    try:
         if "Policy" in values:
             policy = _decode(values["Policy"])
         else:
