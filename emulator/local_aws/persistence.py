@@ -1,7 +1,8 @@
 """The local AWS kept across restarts: moto's backends and the extension layer's stores, in one file.
 
 Everything the local AWS holds lives in this process's memory (moto's `BackendDict`s, `PROCESS_STATE`), so
-persisting it is a snapshot of those objects: pickled while no request is being handled, written to a
+persisting it is a snapshot of those objects: pickled while no request is being handled (and only when
+requests were handled since the last one: an idle stack saves nothing), written to a
 temporary file, flushed to disk and renamed over the previous one. A hard kill (SIGKILL) therefore loses
 at most what changed since the last snapshot (`INTERVAL_SECONDS`), and never leaves a half-written file:
 the rename is atomic, so the file is the old snapshot or the new one.
@@ -63,6 +64,8 @@ class Quiescence:
         self._condition = threading.Condition()
         self._inside = 0
         self._paused = False
+        # Requests handled so far: a snapshot is due only when it moved (an idle stack saves nothing).
+        self.handled = 0
 
     @contextmanager
     def request(self) -> Iterator[None]:
@@ -75,6 +78,7 @@ class Quiescence:
         finally:
             with self._condition:
                 self._inside -= 1
+                self.handled += 1
                 self._condition.notify_all()
 
     @contextmanager
@@ -218,6 +222,7 @@ class Persistence:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._saved: bytes | None = None
+        self._saved_at = -1  # QUIESCENCE.handled when last saved
 
     def load(self) -> bool:
         """Whether a saved state was loaded (False: the folder has none yet)."""
@@ -233,7 +238,11 @@ class Persistence:
         with QUIESCENCE.paused(timeout) as quiet:
             if not quiet:
                 return False
+            if QUIESCENCE.handled == self._saved_at:
+                return True  # no request since the last save: nothing can have changed
+            handled = QUIESCENCE.handled
             data = dumps()
+        self._saved_at = handled
         if data == self._saved:
             return True
         self.folder.mkdir(parents=True, exist_ok=True)
