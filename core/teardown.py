@@ -3,7 +3,9 @@ no CloudFormation resources: what deploying and deleting a stage does to them, f
 
 `align_stage_channels` gives every channel of the stage the stage's recording configuration and playback
 restriction policy, so turning `recording` on or off, or changing the policy, reaches existing channels
-too (IVS updates no live channel: those are switched when their broadcast ends).
+too (IVS updates no live channel: those are switched when their broadcast ends). It stops when its caller
+runs out of time: a deployment must not fail, nor its rollback hang, because a stage has many channels; a
+channel not reached is switched when its next broadcast ends, as a live one is.
 
 `delete_stage_resources` deletes those tagged with the stage's project and stage (the tags
 `Accounts` gives them), and nothing else: an account may hold other projects' or other stages'
@@ -13,6 +15,7 @@ channel has its stream stopped first (`IvsAdmin.delete_channel`), as IVS refuses
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +36,8 @@ class Aligned:
     updated: int
     # Live when asked: IVS updates no live channel.
     live: int
+    # False when time ran out before every channel was looked at.
+    finished: bool = True
 
 
 @dataclass(frozen=True)
@@ -57,11 +62,22 @@ def delete_stage_resources(ivs: IvsAdmin, chat: Chat, *, project: str, stage: st
     return Teardown(channels=len(channels), rooms=len(rooms))
 
 
+def _never() -> bool:
+    return False
+
+
 def align_stage_channels(
-    ivs: IvsAdmin, *, project: str, stage: str, recording_configuration_arn: str, playback_restriction_policy_arn: str
+    ivs: IvsAdmin,
+    *,
+    project: str,
+    stage: str,
+    recording_configuration_arn: str,
+    playback_restriction_policy_arn: str,
+    out_of_time: Callable[[], bool] = _never,
 ) -> Aligned:
     """Give every channel tagged `project`/`stage` the stage's recording configuration and playback restriction
-    policy where it has others. Idempotent; a live channel is counted and left."""
+    policy where it has others. Idempotent; a live channel is counted and left; stops (unfinished) before an
+    update once `out_of_time()`."""
     updated = live = 0
     for channel in ivs.channel_summaries():
         if not _owned(channel, project, stage):
@@ -69,6 +85,8 @@ def align_stage_channels(
         current = (channel.get("recordingConfigurationArn") or "", channel.get("playbackRestrictionPolicyArn") or "")
         if current == (recording_configuration_arn, playback_restriction_policy_arn):
             continue
+        if out_of_time():
+            return Aligned(updated=updated, live=live, finished=False)
         if ivs.set_video_settings(
             channel["arn"],
             recording_configuration_arn=recording_configuration_arn,

@@ -7,23 +7,52 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import requests
 
 from core.chat import Chat
-from core.ivs import Ivs
-from core.teardown import DELETE_PROPERTY, POLICY_PROPERTY, PROJECT_PROPERTY, RECORDING_PROPERTY, STAGE_PROPERTY
+from core.ivs import Ivs, IvsAdmin
+from core.teardown import (
+    DELETE_PROPERTY,
+    POLICY_PROPERTY,
+    PROJECT_PROPERTY,
+    RECORDING_PROPERTY,
+    STAGE_PROPERTY,
+    Aligned,
+    align_stage_channels,
+)
+from emulator.appsync.invoke import LambdaContext
 from emulator.local_aws.server import LocalAwsServer
-from tests.triggers.conftest import Handler, deploy_time_handler
+from tests.triggers.conftest import Handler
+
+
+@dataclass
+class DeployTimeContext(LambdaContext):
+    """The context of a deploy-time function just started: most of its 15 minutes ahead of it."""
+
+    remaining_ms: int = 890_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+def _handler(remaining_ms: int) -> Handler:
+    import triggers.stage_teardown
+
+    def call(event: dict[str, Any]) -> Any:
+        context = DeployTimeContext("stageTeardown", str(uuid.uuid4()), remaining_ms=remaining_ms)
+        return triggers.stage_teardown.handler(event, context)
+
+    return call
 
 
 @pytest.fixture
 def teardown_function(deploy_time_environment: None) -> Handler:
-    import triggers.stage_teardown
-
-    return deploy_time_handler(triggers.stage_teardown.handler, "stageTeardown")
+    return _handler(890_000)
 
 
 def _event(request: str, project: str, stage: str, **properties: str) -> dict[str, Any]:
@@ -157,3 +186,100 @@ def test_deploying_switches_the_stages_channels_to_its_video_settings_and_no_one
     # (leave the session's local AWS as it was found)
     for owner_stage in (stage, "prod"):
         teardown_function(_event("Delete", project, owner_stage))
+
+
+def _go_live(local_aws: LocalAwsServer, channel_arn: str) -> Callable[[], None]:
+    """Start a broadcast on the local IVS; the answer ends it."""
+    started = requests.post(f"{local_aws.endpoint}/_local/ivs/streams", json={"channelArn": channel_arn}, timeout=5)
+    assert started.status_code == 201
+    return lambda: requests.delete(
+        f"{local_aws.endpoint}/_local/ivs/streams/{channel_arn.rsplit('/', 1)[-1]}", timeout=5
+    ).raise_for_status()
+
+
+def test_switching_counts_what_it_switched_and_left_live_and_switches_nothing_twice(
+    local_aws: LocalAwsServer, local_aws_client: Any
+) -> None:
+    # GIVEN a stage's three channels (one live) and another stage's, and the stage's video settings
+    project, stage = f"proj{uuid.uuid4().hex[:6]}", "dev"
+    mine, _ = _resources(local_aws_client, project, stage, 3)
+    other, _ = _resources(local_aws_client, project, "prod", 1)
+    end_broadcast = _go_live(local_aws, mine[0])
+    recording, policy = _video_settings(local_aws_client)
+    ivs = IvsAdmin(local_aws_client("ivs"))
+
+    def align() -> Aligned:
+        return align_stage_channels(
+            ivs,
+            project=project,
+            stage=stage,
+            recording_configuration_arn=recording,
+            playback_restriction_policy_arn=policy,
+        )
+
+    # WHEN switching THEN the two offline channels are updated and the live one is counted and left
+    assert align() == Aligned(updated=2, live=1)
+    assert _settings(local_aws_client, mine) == [("", ""), (recording, policy), (recording, policy)]
+    # AND again: nothing more to update (the live one is still left)
+    assert align() == Aligned(updated=0, live=1)
+    # WHEN its broadcast has ended THEN it is switched, and then there is nothing left to do
+    end_broadcast()
+    assert align() == Aligned(updated=1, live=0)
+    assert align() == Aligned(updated=0, live=0)
+    assert _settings(local_aws_client, mine) == [(recording, policy)] * 3
+    # AND the other stage's channel was never touched
+    assert _settings(local_aws_client, other) == [("", "")]
+
+    for arn in (*mine, *other):
+        ivs.delete_channel(arn)
+
+
+def test_switching_stops_unfinished_when_out_of_time_and_the_next_run_goes_on(
+    local_aws: LocalAwsServer, local_aws_client: Any
+) -> None:
+    # GIVEN a stage's three channels made before it recorded
+    project, stage = f"proj{uuid.uuid4().hex[:6]}", "dev"
+    mine, _ = _resources(local_aws_client, project, stage, 3)
+    recording, policy = _video_settings(local_aws_client)
+    ivs = IvsAdmin(local_aws_client("ivs"))
+    checks: list[None] = []
+
+    def after_one_update() -> bool:
+        checks.append(None)
+        return len(checks) > 1
+
+    # WHEN time runs out after the first update THEN one is switched and the run says it did not finish
+    aligned = align_stage_channels(
+        ivs,
+        project=project,
+        stage=stage,
+        recording_configuration_arn=recording,
+        playback_restriction_policy_arn=policy,
+        out_of_time=after_one_update,
+    )
+    assert aligned == Aligned(updated=1, live=0, finished=False)
+    assert sorted(_settings(local_aws_client, mine)) == [("", ""), ("", ""), (recording, policy)]
+    # AND a run with time switches the rest
+    assert align_stage_channels(
+        ivs, project=project, stage=stage, recording_configuration_arn=recording, playback_restriction_policy_arn=policy
+    ) == Aligned(updated=2, live=0)
+
+    for arn in mine:
+        ivs.delete_channel(arn)
+
+
+def test_a_deployment_with_little_time_left_switches_nothing_and_still_succeeds(
+    deploy_time_environment: None, local_aws_client: Any
+) -> None:
+    # GIVEN a stage's channel, and the function called with less than its safety margin left
+    project, stage = f"proj{uuid.uuid4().hex[:6]}", "dev"
+    mine, _ = _resources(local_aws_client, project, stage, 1)
+    recording, policy = _video_settings(local_aws_client)
+    hurried = _handler(remaining_ms=5_000)
+
+    # WHEN the stage is deployed THEN CloudFormation hears success and the channel is left as it was
+    answer = hurried(_event("Update", project, stage, **{RECORDING_PROPERTY: recording, POLICY_PROPERTY: policy}))
+    assert answer == {"PhysicalResourceId": f"{project}-{stage}-runtime-resources"}
+    assert _settings(local_aws_client, mine) == [("", "")]
+
+    _handler(890_000)(_event("Delete", project, stage))
