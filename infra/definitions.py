@@ -184,17 +184,20 @@ class DeployFunction:
     timeout_seconds: int = 60
 
 
-# Generates the playback signing key in its secret and hands the stack the public half (private channels).
+# Generates a signing key in its secret and hands the stack the public half: the playback key (private
+# channels, EC P-384) and, where the stage records, the recordings key (CloudFront signed URLs, RSA 2048).
 PLAYBACK_KEY_FUNCTION = DeployFunction(
     name="playbackKey",
     handler="triggers.playback_key.handler",
-    description="Deploy time: generates the playback signing key in its secret, returns the public key",
+    description="Deploy time: generates a signing key (playback, recordings) in its secret, returns the public key",
 )
-# Deletes the IVS channels and chat rooms the application made for a stage, when its stack is deleted.
+# Keeps the IVS channels and chat rooms the application made for a stage in step with its stack: switches the
+# channels to the stage's video settings on deployment, and deletes them and the rooms with the stack where the
+# stage does not keep its data.
 STAGE_TEARDOWN_FUNCTION = DeployFunction(
     name="stageTeardown",
     handler="triggers.stage_teardown.handler",
-    description="Deploy time: on stack deletion, deletes the stage's IVS channels and chat rooms",
+    description="Deploy time: switches the stage's IVS channels to its video settings; deletes them on removal",
     # Under Lambda's 15 minutes: a stage with many channels may need a second `cdk destroy`, which resumes.
     timeout_seconds=900,
 )
@@ -331,7 +334,8 @@ class StageConfig:
     playback_allowed_origins: tuple[str, ...] = ()
     playback_allowed_countries: tuple[str, ...] = ()
     playback_strict_origin: bool = False
-    # Bumping it rotates the playback signing key: a new secret, key and IVS key pair replace the old ones.
+    # Bumping it rotates the signing keys: a new secret, key and IVS key pair replace the playback key's, and
+    # where the stage records, a new secret, CloudFront public key and key group replace the recordings key's.
     playback_key_version: int = 1
     # The AMAZON_PRODUCT overlay and its PA-API search (core/products.py); off unless a stage opts in.
     enable_amazon_product_stream_action: bool = False
@@ -436,6 +440,8 @@ class StackOutputKeys:
     alarm_topic_arn: str = "AlarmTopicArn"
     # Only when the stage turns product search on.
     product_api_secret_arn: str = "ProductApiSecretArn"  # noqa: S105 - an output name, not a secret
+    # Only when the stage records: the recordings distribution (it serves signed URLs only, which the API hands out).
+    recordings_base_url: str = "RecordingsBaseUrl"
 
 
 OUTPUTS = StackOutputKeys()

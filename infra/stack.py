@@ -176,6 +176,9 @@ class UgcStack(Stack):
         if secrets.product_api is not None:
             # Where the operator puts the Associates credentials (README: product search).
             outputs[OUTPUTS.product_api_secret_arn] = secrets.product_api.secret_arn
+        if delivery is not None:
+            # Where recordings are served from (for operators: players get signed URLs from the API).
+            outputs[OUTPUTS.recordings_base_url] = delivery.base_url
         if api.api.api_key is not None:
             # Not a secret: it only lets anonymous clients read public fields, and every client ships it.
             outputs[OUTPUTS.api_key] = api.api.api_key

@@ -995,12 +995,16 @@ def test_outputs_name_everything_a_client_needs(each_stage: Synth) -> None:
     outputs = each_stage.template.to_json()["Outputs"]
 
     # THEN each key is there (the product API's secret only where product search is on, the alarm topic only
-    # where there are alarms), and the stage is a literal
+    # where there are alarms, the recordings' base URL only where the stage records), and the stage is a literal
     expected = set(asdict(OUTPUTS).values())
     if not each_stage.config.enable_amazon_product_stream_action:
         expected.remove(OUTPUTS.product_api_secret_arn)
     if not each_stage.config.alarms:
         expected.remove(OUTPUTS.alarm_topic_arn)
+    if not each_stage.config.recording:
+        expected.remove(OUTPUTS.recordings_base_url)
+    else:
+        assert outputs[OUTPUTS.recordings_base_url]["Value"] == _base_url(each_stage, "RecordingsDistribution")
     assert set(outputs) == expected
     assert outputs[OUTPUTS.stage]["Value"] == each_stage.config.stage
     assert outputs[OUTPUTS.region]["Value"] == {"Ref": "AWS::Region"}

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from infra.config import ConfigError, stage_config
+from infra.definitions import FUNCTIONS
 from tests.infra.infra_synth import Synth
 
 
@@ -106,6 +107,65 @@ def test_recordings_are_served_by_cloudfront_to_signed_urls_only(full: Synth, de
         key["Properties"]["ServiceToken"]
         == next(iter(full.resources("Custom::PlaybackSigningKey").values()))["Properties"]["ServiceToken"]
     )
+
+
+def _function(synth: Synth, name: str) -> dict[str, Any]:
+    (function,) = [
+        f for f in synth.properties("AWS::Lambda::Function").values() if f["Handler"] == FUNCTIONS[name].handler
+    ]
+    return function
+
+
+def _grants(synth: Synth, name: str) -> list[tuple[set[str], Any]]:
+    """(actions, resource) of every statement of the function's role."""
+    role = _function(synth, name)["Role"]["Fn::GetAtt"][0]
+    statements = [
+        s
+        for policy in synth.properties("AWS::IAM::Policy").values()
+        if {"Ref": role} in policy["Roles"]
+        for s in policy["PolicyDocument"]["Statement"]
+    ]
+    return [
+        (set(s["Action"] if isinstance(s["Action"], list) else [s["Action"]]), resource)
+        for s in statements
+        for resource in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+    ]
+
+
+def test_the_api_signs_recording_urls_and_the_stream_events_function_only_lists_recordings(
+    full: Synth, dev: Synth
+) -> None:
+    # GIVEN the recording stage's distribution, public key, key secret (and its ARN as the custom resource returns
+    # it, once the secret holds the key) and bucket
+    distribution = full.id_with_prefix("AWS::CloudFront::Distribution", "RecordingsDistribution")
+    base_url = {"Fn::Join": ["", ["https://", {"Fn::GetAtt": [distribution, "DomainName"]}]]}
+    key_id = {"Ref": full.only_id("AWS::CloudFront::PublicKey")}
+    key_secret = full.id_with_prefix("AWS::SecretsManager::Secret", "RecordingsKey")
+    returned_secret = {"Fn::GetAtt": [*full.resources("Custom::RecordingsSigningKey"), "SecretArn"]}
+    bucket = full.id_with_prefix("AWS::S3::Bucket", "VideoRecordings")
+
+    # THEN the API function knows where recordings are served, the key's id and its secret
+    api = _function(full, "api")["Environment"]["Variables"]
+    assert (api["RECORDINGS_BASE_URL"], api["RECORDINGS_KEY_ID"]) == (base_url, key_id)
+    assert api["RECORDINGS_KEY_SECRET_ARN"] == returned_secret
+    # AND may read that secret, and list and delete recordings
+    api_grants = _grants(full, "api")
+    assert any("secretsmanager:GetSecretValue" in a and r == {"Ref": key_secret} for a, r in api_grants)
+    assert any(a == {"s3:ListBucket"} and r == {"Fn::GetAtt": [bucket, "Arn"]} for a, r in api_grants)
+    # AND the stream events function knows the bucket but not the key, and may list the bucket and do nothing
+    # more with it or the key
+    streams = _function(full, "streams")["Environment"]["Variables"]
+    assert streams["RECORDINGS_BUCKET"] == {"Ref": bucket}
+    assert streams["RECORDINGS_KEY_ID"] == streams["RECORDINGS_KEY_SECRET_ARN"] == ""
+    streams_grants = _grants(full, "streams")
+    assert [(a, r) for a, r in streams_grants if bucket in str(r) or key_secret in str(r)] == [
+        ({"s3:ListBucket"}, {"Fn::GetAtt": [bucket, "Arn"]})
+    ]
+    # AND a stage that does not record names none of it
+    dev_api = _function(dev, "api")["Environment"]["Variables"]
+    assert [dev_api[k] for k in ("RECORDINGS_BASE_URL", "RECORDINGS_KEY_ID", "RECORDINGS_KEY_SECRET_ARN")] == [""] * 3
+    assert dev.resources("AWS::CloudFront::PublicKey") == {}
+    assert [d for d in dev.resources("AWS::CloudFront::Distribution") if d.startswith("Recordings")] == []
 
 
 @pytest.mark.parametrize(
