@@ -4,14 +4,18 @@
 the same definitions CDK uses, and `LocalAwsServer.set_functions` plugs in the runtime that runs the
 project's Lambda functions (Cognito triggers, S3 upload events, EventBridge rule targets; see
 `functions`). What the extension layer adds is in `services/` (Cognito, IVS, IVS Chat, S3,
-EventBridge delivery through `eventbus`, CloudWatch metric math) and `outbox` (the e-mails Cognito
-would send); local-only endpoints live under `/_local/` on the same address:
+EventBridge delivery through `eventbus`, CloudWatch metric math, CloudFront's edge) and `outbox` (the
+e-mails Cognito would send); local-only endpoints live under `/_local/` on the same address:
 
     GET /_local/outbox                      e-mails, see `outbox`
     GET /_local/ivschat/rooms/<room id>     a chat room's tokens and moderation, see `services.ivschat`
     POST|PATCH|DELETE|GET /_local/ivs/streams[/<channel id>]
                                             start, update, end, list simulated broadcasts, see `services.ivs`
     GET /_local/ivs/metadata/<channel id>   what PutMetadata inserted into a channel's streams
+    GET|HEAD|OPTIONS /_local/cloudfront/<distribution id>/<key>
+                                            a CloudFront distribution's edge over its S3 origin: signed URLs
+                                            and cookies checked against its trusted key groups, byte ranges,
+                                            CORS; see `services.cloudfront`
 
 It also stands in for Amazon's Product Advertising API 5 (not an AWS service): `POST /paapi5/searchitems`
 searches an offline catalogue, see `services.paapi`.

@@ -16,7 +16,9 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from core.playback import KeyKind, generate_private_key_pem, load_private_key
 from core.recordings import RecordingUrls
-from emulator.local_aws.bootstrap import LocalResources
+from emulator.local_aws.bootstrap import LocalResources, bootstrap
+from emulator.local_aws.server import LocalAwsServer
+from infra.definitions import StageConfig
 
 BODY = b"#EXTM3U\n#EXT-X-VERSION:3\n"
 
@@ -71,8 +73,9 @@ def test_a_signed_url_is_served_and_nothing_else_is(
     )
     assert "<Code>AccessDenied</Code>" in _error(httpx.get(other.signer(prefix)("media/hls/master.m3u8")))
     assert "AccessDenied" in _error(httpx.get(signed.replace("Signature=", "Signature=A")))
-    # AND a key id the distribution does not trust is refused, as is a URL outside the policy's prefix
-    assert "AccessDenied" in _error(httpx.get(signed.replace(local_resources.recordings_key_id, "K2NOTTRUSTED")))
+    # AND a key id the distribution does not trust is CloudFront's unknown key; a URL outside the prefix is refused
+    untrusted = _error(httpx.get(signed.replace(local_resources.recordings_key_id, "K2NOTTRUSTED")))
+    assert "<Code>InvalidKey</Code><Message>Unknown Key</Message>" in untrusted
     elsewhere = f"{local_resources.recordings_base_url}/ivs/v1/123456789012/other/master.m3u8?{query}"
     assert "AccessDenied" in _error(httpx.get(elsewhere))
     # AND a missing object is S3's AccessDenied through Origin Access Control (no listing granted)
@@ -135,7 +138,12 @@ def test_byte_ranges_head_and_cors_for_players_in_web_pages(
     part = httpx.get(signed, headers={"Range": "bytes=1-6", **origin})
     assert (part.status_code, part.content, part.headers["content-range"]) == (206, BODY[1:7], f"bytes 1-6/{len(BODY)}")
     assert httpx.get(signed, headers={"Range": "bytes=-4"}).content == BODY[-4:]
-    assert httpx.get(signed, headers={"Range": f"bytes={len(BODY)}-"}).status_code == 416
+    past_the_end = httpx.get(signed, headers={"Range": f"bytes={len(BODY)}-"})
+    assert (past_the_end.status_code, past_the_end.headers["content-range"]) == (416, f"bytes */{len(BODY)}")
+    assert "<Code>InvalidRange</Code>" in past_the_end.text
+    # AND a range that is no valid byte range is ignored: the whole object
+    backwards = httpx.get(signed, headers={"Range": "bytes=6-1"})
+    assert (backwards.status_code, backwards.content) == (200, BODY)
     # AND the page's origin may read the answer and its range headers
     assert part.headers["access-control-allow-origin"] == "http://localhost:3000"
     assert "Content-Range" in part.headers["access-control-expose-headers"]
@@ -148,3 +156,57 @@ def test_byte_ranges_head_and_cors_for_players_in_web_pages(
     )
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-headers"] == "range"
+
+
+def test_a_path_cannot_climb_out_of_the_signed_prefix(
+    local_resources: LocalResources, recording: str, private_key: str, local_aws_client: Any
+) -> None:
+    # GIVEN a policy for everything under the distribution, a dot-dot segment sent percent-encoded so that
+    # no client or server tidies it away, and objects both at the literal key and at the one it resolves to
+    folder, name = recording.rsplit("/", 1)
+    literal = f"{folder}/../hls/{name}"
+    local_aws_client("s3").put_object(Bucket=local_resources.recordings_bucket, Key=literal, Body=BODY)
+    signer = _signer(private_key, local_resources.recordings_key_id)
+    everything = signer.build_policy(
+        f"{local_resources.recordings_base_url}/*", datetime.fromtimestamp(time.time() + 600, UTC)
+    )
+    climbing = f"{local_resources.recordings_base_url}/{folder}/%2E%2E/hls/{name}"
+    # WHEN it is asked for
+    # THEN neither is served
+    assert "AccessDenied" in _error(httpx.get(signer.generate_presigned_url(climbing, policy=everything)))
+
+
+def test_bootstrapping_again_finds_the_same_edge(local_aws: LocalAwsServer, local_resources: LocalResources) -> None:
+    # GIVEN a bootstrapped local AWS
+    # WHEN bootstrap runs again
+    again = bootstrap(local_aws.endpoint)
+    # THEN it finds the distribution, key and secret it made instead of making new ones
+    assert (
+        again.recordings_distribution_id,
+        again.recordings_key_id,
+        again.recordings_key_secret_arn,
+        again.recordings_base_url,
+    ) == (
+        local_resources.recordings_distribution_id,
+        local_resources.recordings_key_id,
+        local_resources.recordings_key_secret_arn,
+        local_resources.recordings_base_url,
+    )
+
+
+def test_a_stage_that_does_not_record_has_no_edge(local_aws: LocalAwsServer, local_aws_client: Any) -> None:
+    # GIVEN a stage that does not record
+    stage = StageConfig(stage="quiet", api_key_expiry_days=7)
+    assert not stage.recording
+    # WHEN it is bootstrapped
+    resources = bootstrap(local_aws.endpoint, stage, name_prefix="quiet")
+    # THEN its functions are told of no recordings edge, and no distribution was made for it
+    settings = resources.function_settings(stage)
+    assert (settings.recordings_base_url, settings.recordings_key_id, settings.recordings_key_secret_arn) == (
+        "",
+        "",
+        "",
+    )
+    assert resources.recordings_distribution_id == ""
+    listed = local_aws_client("cloudfront").list_distributions()["DistributionList"].get("Items", [])
+    assert not [d for d in listed if d.get("Comment") == "quiet-recordings"]

@@ -15,7 +15,9 @@ trusts some, only signed requests are served, checked as CloudFront checks them
 - the policy's Resource (`*` and `?` wildcards) matches the URL asked for, less the signing parameters;
   `DateLessThan` has not passed, `DateGreaterThan` has, and `IpAddress` holds the caller's.
 
-A refusal is CloudFront's 403 XML error. The object is then read as Origin Access Control reads it, with
+A refusal is CloudFront's 403 XML error, with the codes CloudFront answers (MissingKey without a key id,
+InvalidKey "Unknown Key" for a key id the behaviour does not trust, MalformedPolicy, else AccessDenied
+"Access denied"). The object is then read as Origin Access Control reads it, with
 s3:GetObject only: a missing object is S3's 403 AccessDenied, not a 404. Single byte ranges are served
 (206), as players of HLS byte-range playlists ask for them, and every answer carries CORS headers (a
 recording plays in a page of another origin).
@@ -32,6 +34,7 @@ import re
 import time
 from typing import Any
 from urllib.parse import quote
+from xml.sax.saxutils import escape
 
 from moto.cloudfront.models import cloudfront_backends
 from moto.s3.models import s3_backends
@@ -62,7 +65,9 @@ def edge_base_url(endpoint: str, distribution_id: str) -> str:
 
 # --- answers ----------------------------------------------------------------------------------------
 def _error(status: int, code: str, message: str, request: HttpRequest) -> AwsResponse:
-    body = f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{escape(message)}</Message></Error>'
+    )
     return AwsResponse(status, [("Content-Type", "text/xml"), *_cors(request)], body.encode())
 
 
@@ -199,6 +204,9 @@ def _allowed(request: HttpRequest, keys: dict[str, str]) -> AwsResponse | None:
     key_id = values.get("Key-Pair-Id")
     if not key_id:
         return _error(403, "MissingKey", "Missing Key-Pair-Id query parameter or cookie value", request)
+    if key_id not in keys:
+        # CloudFront cannot find the signer: not a public key of any key group the behaviour trusts.
+        return _error(403, "InvalidKey", "Unknown Key", request)
     if "Signature" not in values or ("Policy" not in values and "Expires" not in values):
         return _denied(request)
     url = _url(request)
@@ -221,7 +229,7 @@ def _allowed(request: HttpRequest, keys: dict[str, str]) -> AwsResponse | None:
         source = (condition.get("IpAddress") or {}).get("AWS:SourceIp")
     except (binascii.Error, ValueError, KeyError, IndexError, TypeError, AttributeError):
         return _error(403, "MalformedPolicy", "Malformed Policy", request) if "Policy" in values else _denied(request)
-    if key_id not in keys or not _verify(keys[key_id], signature, policy):
+    if not _verify(keys[key_id], signature, policy):
         return _denied(request)
     now = time.time()
     if now >= not_after or now < not_before or not _matches(resource, url):
@@ -277,12 +285,21 @@ def _object(request: HttpRequest, stored: Any) -> AwsResponse:
         match = _RANGE.match(wanted.strip())
         size = len(body)
         start, end = (match.group(1), match.group(2)) if match else ("", "")
-        if match and (start or end):
+        # A range that is no valid byte range (several ranges, or one ending before it starts) is ignored
+        # and the whole object served, as S3 does (RFC 9110 14.2).
+        if match and (start or end) and not (start and end and int(end) < int(start)):
             first = int(start) if start else max(size - int(end), 0)
             last = min(int(end), size - 1) if start and end else size - 1
             if first >= size or first > last:
-                return AwsResponse(416, [("Content-Range", f"bytes */{size}"), *_cors(request)])
+                return _unsatisfiable(request, size)
             body, status = body[first : last + 1], 206
             headers.append(("Content-Range", f"bytes {first}-{last}/{size}"))
     # For HEAD too: the HTTP server sends the headers (Content-Length included) and drops the body.
     return AwsResponse(status, headers, body)
+
+
+def _unsatisfiable(request: HttpRequest, size: int) -> AwsResponse:
+    """S3's answer to a range that starts past the end, which CloudFront passes on."""
+    answer = _error(416, "InvalidRange", "The requested range is not satisfiable", request)
+    answer.headers.append(("Content-Range", f"bytes */{size}"))
+    return answer
