@@ -91,6 +91,13 @@ def _code(exc: Exception) -> str:
     return str(response.get("Error", {}).get("Code", ""))
 
 
+def has_video_settings(channel: dict[str, Any], recording_configuration_arn: str, policy_arn: str) -> bool:
+    """Whether a channel (GetChannel's, or ListChannels' summary) has these recording configuration and
+    playback restriction policy (blank: none)."""
+    current = (channel.get("recordingConfigurationArn") or "", channel.get("playbackRestrictionPolicyArn") or "")
+    return current == (recording_configuration_arn, policy_arn)
+
+
 class IvsAdmin(Ivs):
     """The channel operations settings and account deletion need."""
 
@@ -127,8 +134,7 @@ class IvsAdmin(Ivs):
             channel = self._client.get_channel(arn=channel_arn)["channel"]
         except self._client.exceptions.ResourceNotFoundException:
             return False
-        current = (channel.get("recordingConfigurationArn") or "", channel.get("playbackRestrictionPolicyArn") or "")
-        if current == (recording_configuration_arn, playback_restriction_policy_arn):
+        if has_video_settings(channel, recording_configuration_arn, playback_restriction_policy_arn):
             return False
         return self.set_video_settings(
             channel_arn,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.chat import Chat
-from core.ivs import IvsAdmin
+from core.ivs import IvsAdmin, has_video_settings
 
 # The deploy-time custom resource's properties (triggers/stage_teardown.py, infra StageTeardown).
 PROJECT_PROPERTY = "Project"
@@ -82,8 +82,7 @@ def align_stage_channels(
     for channel in ivs.channel_summaries():
         if not _owned(channel, project, stage):
             continue
-        current = (channel.get("recordingConfigurationArn") or "", channel.get("playbackRestrictionPolicyArn") or "")
-        if current == (recording_configuration_arn, playback_restriction_policy_arn):
+        if has_video_settings(channel, recording_configuration_arn, playback_restriction_policy_arn):
             continue
         if out_of_time():
             return Aligned(updated=updated, live=live, finished=False)

@@ -155,10 +155,6 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
-class _Snapshot:
-    """The key under which a snapshot holds the extension layer's lock (a store of nothing)."""
-
-
 def _versions() -> dict[str, str]:
     import moto
 
@@ -172,8 +168,7 @@ def dumps() -> bytes:
     pickler = _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dump(_versions())
     pickler.clear_memo()  # the header is read on its own: nothing after it may refer back into it
-    with PROCESS_STATE.store(dict):  # holds the extension layer's lock while its stores are pickled
-        stores = {kind: store for kind, store in PROCESS_STATE._stores.items() if kind is not dict}
+    with PROCESS_STATE.frozen() as stores:  # the extension layer's lock held while its stores are pickled
         pickler.dump({"backends": {name: dict(b) for name, b in _backends().items()}, "stores": stores})
     return buffer.getvalue()
 
@@ -206,9 +201,7 @@ def loads(data: bytes, source: Path) -> None:
             target = getattr(importlib.import_module(module_name), attribute)
         target.clear()
         target.update(contents)
-    with PROCESS_STATE.store(_Snapshot):
-        PROCESS_STATE._stores.clear()
-        PROCESS_STATE._stores.update(state["stores"])
+    PROCESS_STATE.replace(state["stores"])
 
 
 class Persistence:

@@ -32,6 +32,17 @@ class LocalState:
                 self._stores[kind] = found
             yield found
 
+    @contextmanager
+    def frozen(self) -> Iterator[dict[type[Any], Any]]:
+        """Every store, held still (the lock taken) while the caller reads them: a snapshot's view."""
+        with self._lock:
+            yield dict(self._stores)
+
+    def replace(self, stores: dict[type[Any], Any]) -> None:
+        """Put these stores in place of all the current ones (a snapshot loaded back)."""
+        with self._lock:
+            self._stores = dict(stores)
+
     def reset(self) -> None:
         """Forget everything, as moto does on `POST /moto-api/reset`."""
         with self._lock:

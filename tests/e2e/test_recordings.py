@@ -19,6 +19,7 @@ from client.sdk import UGCClient
 from core.recordings import channel_prefix
 from emulator.local_aws.clients import client as aws_client
 from emulator.simulator import StreamProfile, StreamSimulator, target_for_channel
+from tests.dev_server import wait_for
 from tests.e2e.conftest import sign_up
 from tests.stacks import FullStack, local_core
 
@@ -81,23 +82,13 @@ def _broadcast(stack: FullStack, username: str, channel_id: str, seconds: float)
     return simulator
 
 
-def _until(check: Any, what: str, timeout: float = 20) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)
-
-
 def _available(client: UGCClient) -> dict[str, Any]:
     def done() -> dict[str, Any] | None:
         items = client.execute(SESSIONS)["streamSessions"]["items"]
         recording = items[0]["recording"] if items else None
         return recording if recording and recording["status"] == "AVAILABLE" else None
 
-    return dict(_until(done, "the recording became available"))
+    return dict(wait_for(done, 20, "the recording became available"))
 
 
 def _get(url: str, **headers: str) -> httpx.Response:
@@ -125,7 +116,7 @@ def test_a_broadcast_is_played_back_with_its_thumbnails_through_signed_urls_only
         items = anonymous.execute(CARDS)["liveChannels"]["items"]
         return next((c["thumbnailUrl"] for c in items if c["id"] == channel_id and c["thumbnailUrl"]), None)
 
-    thumbnail = _until(card, "the live channel's card has a thumbnail")
+    thumbnail = wait_for(card, 20, "the live channel's card has a thumbnail")
     assert thumbnail.startswith(f"{stack.resources.recordings_base_url}/")
     loaded = _get(thumbnail)
     assert loaded.status_code == 200 and loaded.headers["content-type"] == "image/jpeg"
@@ -186,7 +177,7 @@ def test_a_private_channels_recordings_and_thumbnail_are_refused_to_a_stranger(
     fan.execute("mutation F($u: String!) { follow(username: $u) { id } }", {"u": owner})
     simulator = _broadcast(stack, owner, channel_id, 3)
     # WHILE live, the follower's card has the thumbnail and the stranger's has none
-    _until(lambda: fan.execute(CARD, {"u": owner})["channel"]["thumbnailUrl"], "the follower sees the thumbnail")
+    wait_for(lambda: fan.execute(CARD, {"u": owner})["channel"]["thumbnailUrl"], 20, "the follower sees the thumbnail")
     assert stranger.execute(CARD, {"u": owner})["channel"] == {"isLive": True, "thumbnailUrl": None}
     assert UGCClient.anonymous(stack.outputs).execute(CARD, {"u": owner})["channel"]["thumbnailUrl"] is None
     simulator.stop(timeout=30)
